@@ -1,0 +1,146 @@
+"""Convert a GGUF model once into a cached safetensors folder.
+
+The GGUF (possibly shipped as several chunks) is dequantized by transformers, saved with
+``save_pretrained`` (safetensors, float32, plus the tokenizer) into a temporary folder next
+to the cache entry, and renamed into place: a crash leaves no half-written entry. Entries are
+keyed by a fingerprint of the source files (path, size, mtime) and record the sha256 of the
+source bytes, which artifacts use to check they are loaded on the same base model.
+
+>>> from lmtask.models.cache import cache_root
+>>> cache_root().name in ("lmtask", ".lmtask-home") or True
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+
+MANIFEST = "lmtask-model.json"
+
+
+def cache_root() -> Path:
+    """``$LMTASK_HOME`` if set, else the user cache dir (``~/.cache/lmtask`` on Linux)."""
+    env = os.environ.get("LMTASK_HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("lmtask"))
+
+
+def fingerprint(paths: list[Path]) -> str:
+    """A cheap key for source files: path, size and modification time of each."""
+    h = hashlib.sha256()
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _concat(parts: list[Path], out: Path) -> str:
+    """Write the concatenation of ``parts`` to ``out``; return its sha256."""
+    h = hashlib.sha256()
+    with open(out, "wb") as dst:
+        for p in parts:
+            with open(p, "rb") as src:
+                while block := src.read(1 << 22):
+                    h.update(block)
+                    dst.write(block)
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict:
+    return json.loads((folder / MANIFEST).read_text())
+
+
+def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
+    """The cached safetensors folder for a GGUF given as ``parts``; convert it if missing."""
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in alias)
+    entry = cache_root() / "models" / safe / fingerprint(parts)
+    if (entry / MANIFEST).is_file():
+        return entry
+    with _lock(entry.parent / ".lock"):
+        if (entry / MANIFEST).is_file():  # another process converted it while we waited
+            return entry
+        tmp = entry.parent / f".tmp-{entry.name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            _convert(alias, parts, tmp, log or (lambda m: print(m, file=sys.stderr)))
+            shutil.rmtree(entry, ignore_errors=True)
+            os.replace(tmp, entry)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return entry
+
+
+def _convert(alias: str, parts: list[Path], out: Path, log) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    t0 = time.perf_counter()
+    log(f"lmtask: converting {alias} from GGUF once (cached at {out.parent}) ...")
+    if len(parts) == 1:
+        gguf = parts[0]
+        sha = _sha256(gguf)
+    else:
+        gguf = out / "source.gguf"
+        sha = _concat(parts, gguf)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+    # save_pretrained refuses a model still marked as quantized; the weights are plain floats.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+    if gguf.parent == out:
+        gguf.unlink()
+    manifest = {
+        "alias": alias,
+        "source_sha256": sha,
+        "source_files": [str(p) for p in parts],
+        "source_bytes": sum(p.stat().st_size for p in parts),
+        "model_type": model.config.model_type,
+        "converted_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    log(f"lmtask: converted {alias} in {manifest['seconds']} s")

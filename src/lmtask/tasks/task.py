@@ -1,0 +1,222 @@
+"""The Task: what to decide. Labels (with surface words), an instruction template, options.
+
+>>> from lmtask.tasks import Task
+>>> t = Task.from_labels(["positive", "negative"])
+>>> t.label_names
+['positive', 'negative']
+>>> t.render_instruction("Great film!")
+'Great film!\\nWhich of these is it: positive or negative?'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lmtask.errors import TaskError
+
+DEFAULT_TEMPLATE = "{text}\nWhich of these is it: {labels}?"
+_PLACEHOLDER = re.compile(r"(?<!{){(\w*)}(?!})")
+_ALLOWED_PLACEHOLDERS = {"text", "labels"}
+_SUBST = re.compile(r"\{\{|\}\}|\{(text|labels)\}")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One class. ``words`` are the surface forms scored for it (the first is the name).
+
+    >>> Label("positive", words=("positive", "good")).words
+    ('positive', 'good')
+    """
+
+    name: str
+    words: tuple[str, ...] = ()
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise TaskError(f"label names must be non-empty strings, got {self.name!r}")
+        words = tuple(self.words) or (self.name,)
+        if any(not isinstance(w, str) or not w.strip() for w in words):
+            raise TaskError(f"label {self.name!r} has an empty surface word")
+        object.__setattr__(self, "words", words)
+
+
+def join_labels(names: Sequence[str], conj: str = "or") -> str:
+    """Join label names as a person writes them: ``a, b, or c``; ``a or b``."""
+    names = list(names)
+    if len(names) <= 2:
+        return f" {conj} ".join(names)
+    return ", ".join(names[:-1]) + f", {conj} " + names[-1]
+
+
+@dataclass(frozen=True)
+class Task:
+    """What to decide about a text.
+
+    ``template`` must contain ``{text}`` and may contain ``{labels}`` (the label names joined
+    as "a, b, or c"). ``system`` is an optional system prompt for chat models.
+    ``answer_prefix`` follows the instruction for base (non-chat) models, whose answer is
+    scored after it with a leading space. ``case_variants`` scores "Positive" and "positive"
+    as the same answer. ``multi_label`` is reserved for multi-label tasks.
+    """
+
+    name: str
+    labels: tuple[Label, ...]
+    template: str = DEFAULT_TEMPLATE
+    system: str | None = None
+    answer_prefix: str = "Answer:"
+    case_variants: bool = True
+    multi_label: bool = False
+    description: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        labels = tuple(lb if isinstance(lb, Label) else Label(str(lb)) for lb in self.labels)
+        object.__setattr__(self, "labels", labels)
+        validate_labels([lb.name for lb in labels])
+        seen: dict[str, str] = {}
+        for lb in labels:
+            for w in self.expanded_words(lb):
+                key = w.strip().casefold() if self.case_variants else w.strip()
+                if key in seen and seen[key] != lb.name:
+                    raise TaskError(
+                        f"surface word {w!r} is used by two labels: {seen[key]!r} and {lb.name!r}"
+                    )
+                seen[key] = lb.name
+        if "{text}" not in self.template:
+            raise TaskError(f"task {self.name!r}: the template must contain {{text}}")
+        unknown = set(_PLACEHOLDER.findall(self.template)) - _ALLOWED_PLACEHOLDERS
+        if unknown:
+            raise TaskError(
+                f"task {self.name!r}: unknown placeholder(s) {sorted(unknown)} in the template; "
+                "only {text} and {labels} are allowed (write {{ and }} for literal braces)"
+            )
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_labels(cls, labels: Iterable[str] | str, name: str = "custom", **kw: Any) -> Task:
+        """An ad-hoc task from label names (a list, or one comma-separated string)."""
+        if isinstance(labels, str):
+            labels = [s.strip() for s in labels.split(",")]
+        return cls(name=name, labels=tuple(Label(str(x)) for x in labels), **kw)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Task:
+        """Build from the YAML/JSON shape; see ``tasks/builtin/sentiment.yaml``."""
+        if not isinstance(data, Mapping):
+            raise TaskError("a task file must hold a mapping with at least 'labels'")
+        data = dict(data)
+        raw = data.pop("labels", None)
+        if raw is None:
+            raise TaskError("a task needs 'labels'")
+        labels: list[Label] = []
+        if isinstance(raw, Mapping):
+            for name, spec in raw.items():
+                spec = spec or {}
+                if isinstance(spec, str):
+                    spec = {"description": spec}
+                elif isinstance(spec, list):
+                    spec = {"words": spec}
+                labels.append(
+                    Label(str(name), tuple(spec.get("words", ())), spec.get("description"))
+                )
+        elif isinstance(raw, list):
+            labels = [Label(str(x)) for x in raw]
+        else:
+            raise TaskError("'labels' must be a list of names or a mapping name -> spec")
+        known = {f for f in cls.__dataclass_fields__ if f not in {"labels", "meta"}}
+        extra = set(data) - known
+        if extra:
+            raise TaskError(f"unknown task field(s) {sorted(extra)}; known: {sorted(known)}")
+        data.setdefault("name", "custom")
+        return cls(labels=tuple(labels), **data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Task:
+        """Load a task from a ``.yaml``/``.yml``/``.json`` file."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as e:
+            raise TaskError(f"cannot read task file {p}: {e.strerror or e}") from None
+        try:
+            data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as e:
+            raise TaskError(f"task file {p} is not valid {p.suffix[1:].upper()}: {e}") from None
+        if isinstance(data, Mapping) and "name" not in data:
+            data = {**data, "name": p.stem}
+        return cls.from_dict(data)
+
+    def with_labels(self, labels: Iterable[str] | str) -> Task:
+        """The same task with other labels (words/descriptions kept for names it knows)."""
+        if isinstance(labels, str):
+            labels = [s.strip() for s in labels.split(",")]
+        known = {lb.name: lb for lb in self.labels}
+        return replace(self, labels=tuple(known.get(str(x), Label(str(x))) for x in labels))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "template": self.template,
+            "system": self.system,
+            "answer_prefix": self.answer_prefix,
+            "case_variants": self.case_variants,
+            "multi_label": self.multi_label,
+            "labels": {
+                lb.name: {"words": list(lb.words), "description": lb.description}
+                for lb in self.labels
+            },
+        }
+
+    # -- use ----------------------------------------------------------------------------
+    @property
+    def label_names(self) -> list[str]:
+        return [lb.name for lb in self.labels]
+
+    def expanded_words(self, label: Label) -> list[str]:
+        """Surface words for ``label``, plus case variants when ``case_variants`` is on."""
+        out: list[str] = []
+        for w in label.words:
+            forms = [w]
+            if self.case_variants:
+                forms += [w[:1].upper() + w[1:], w.lower()]
+            for f in forms:
+                if f not in out:
+                    out.append(f)
+        return out
+
+    def render_instruction(self, text: str) -> str:
+        """Fill the template with ``text`` and the joined label names."""
+        values = {"text": text, "labels": join_labels(self.label_names)}
+
+        def sub(m: re.Match[str]) -> str:
+            return values[m.group(1)] if m.group(1) else m.group(0)[0]
+
+        return _SUBST.sub(sub, self.template)
+
+
+def validate_labels(names: Sequence[str]) -> None:
+    """Reject label sets a classifier cannot use, with a message that says why."""
+    names = [str(n) for n in names]
+    if not names:
+        raise TaskError("no labels given: a classifier needs at least two labels")
+    if len(names) == 1:
+        raise TaskError(f"only one label given ({names[0]!r}): a classifier needs at least two")
+    if any(not n.strip() for n in names):
+        raise TaskError(f"empty label name in {names}")
+    seen: dict[str, str] = {}
+    for n in names:
+        key = n.strip().casefold()
+        if key in seen:
+            if seen[key] == n:
+                raise TaskError(f"duplicate label {n!r} in {names}")
+            raise TaskError(f"labels {seen[key]!r} and {n!r} differ only by case: {names}")
+        seen[key] = n
