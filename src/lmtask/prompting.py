@@ -46,20 +46,22 @@ class PromptParts:
     @classmethod
     def plain(cls, task: Task) -> PromptParts:
         s = task.render_instruction(SENTINEL)
-        if task.answer_prefix:
-            s += "\n" + task.answer_prefix
+        lead = " ".join(x for x in (task.answer_prefix, task.answer_start) if x)
+        if lead:
+            s += "\n" + lead
         before, after = s.split(SENTINEL)
-        return cls(before, after, " " if task.answer_prefix else "", add_special_tokens=True)
+        return cls(before, after, " " if lead else "", add_special_tokens=True)
 
     @classmethod
-    def for_chat(cls, task: Task, tokenizer: Any, answer_start: str = "") -> PromptParts:
+    def for_chat(cls, task: Task, tokenizer: Any) -> PromptParts:
         messages = []
         if task.system:
             messages.append({"role": "system", "content": task.system})
         messages.append({"role": "user", "content": task.render_instruction(SENTINEL)})
         s = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         before, after = s.split(SENTINEL)
-        return cls(before, after + answer_start, "", add_special_tokens=False)
+        sep = " " if task.answer_start else ""
+        return cls(before, after + task.answer_start, sep, add_special_tokens=False)
 
 
 def build_prompt(task: Task, lm: Any) -> PromptParts:

@@ -70,6 +70,9 @@ class LabelScorer:
                 self.word_ids.append(ids)
                 self.owner.append(j)
         self.max_word = max(len(w) for w in self.word_ids)
+        # The last token of a word also counts when the model writes it with punctuation
+        # glued on ("++." for "C++", "positive," for "positive"), as BPE vocabularies do.
+        self.last_sets = [_endings(self.tok, w[-1]) for w in self.word_ids]
         self.prefix_ids = encode(self.tok, [parts.before], parts.add_special_tokens)[0]
         self._prefix_cache: Any = None
         self._cache_kw: str | None = None
@@ -170,8 +173,13 @@ class LabelScorer:
         h = self._run(cache, input_ids=ids, attention_mask=mask, position_ids=pos)
         last = h[torch.arange(B, device=dev), lens - 1]
         first = torch.log_softmax(self._logits(last), -1)  # (B, V)
-        firsts = torch.tensor([w[0] for w in self.word_ids], device=dev)
-        word_lp = first[:, firsts].double()  # (B, W)
+        word_lp = torch.stack(
+            [
+                first[:, self.last_sets[w]].logsumexp(-1) if len(ids) == 1 else first[:, ids[0]]
+                for w, ids in enumerate(self.word_ids)
+            ],
+            1,
+        ).double()  # (B, W)
         if self._seqs2:
             word_lp += self._continuations(cache, mask, lens, P)
         return word_lp.cpu().numpy()
@@ -208,9 +216,36 @@ class LabelScorer:
                     if r is None:
                         continue
                     tgt = self.word_ids[w][1:]
-                    t = torch.arange(len(tgt), device=dev)
-                    result[b, w] = lp[r, t, torch.tensor(tgt, device=dev)].double().sum()
+                    n = len(tgt)
+                    t = torch.arange(n - 1, device=dev)
+                    head = lp[r, t, torch.tensor(tgt[:-1], dtype=torch.long, device=dev)].double().sum()
+                    tail = lp[r, n - 1, self.last_sets[w]].logsumexp(-1).double()
+                    result[b, w] = head + tail
         return result
+
+
+_GLUE = [".", ",", ";", ":", "!", "?", ")", "]", '"', "'", "*", "`"]
+_SPACE = ["Ġ", "Ċ", "ĊĊ", "▁", "<0x0A>", " ", "\n"]
+
+
+def _endings(tok: Any, tid: int) -> list[int]:
+    """``tid`` plus vocabulary tokens spelling it followed by punctuation or a space/newline."""
+    vocab = getattr(tok, "_lmtask_vocab", None)
+    if vocab is None:
+        vocab = tok.get_vocab()
+        try:
+            tok._lmtask_vocab = vocab
+        except AttributeError:
+            pass
+    raw = tok.convert_ids_to_tokens(tid)
+    if not isinstance(raw, str) or not raw or not raw[-1].isalnum() and raw[-1] not in "+#":
+        return [tid]
+    out = [tid]
+    for suf in _GLUE + _SPACE + [g + sp for g in _GLUE for sp in _SPACE]:
+        j = vocab.get(raw + suf)
+        if j is not None and j not in out:
+            out.append(j)
+    return out
 
 
 def _is_prefix(a: list[int], b: list[int]) -> bool:

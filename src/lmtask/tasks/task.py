@@ -63,7 +63,9 @@ class Task:
     ``template`` must contain ``{text}`` and may contain ``{labels}`` (the label names joined
     as "a, b, or c"). ``system`` is an optional system prompt for chat models.
     ``answer_prefix`` follows the instruction for base (non-chat) models, whose answer is
-    scored after it with a leading space. ``case_variants`` scores "Positive" and "positive"
+    scored after it with a leading space. ``answer_start`` is how the answer itself begins
+    ("The tone of this sentence is"): prefilled in the assistant turn of chat models, so the
+    label is scored where the model would naturally say it. ``case_variants`` scores "Positive" and "positive"
     as the same answer. ``multi_label`` is reserved for multi-label tasks.
     """
 
@@ -72,6 +74,7 @@ class Task:
     template: str = DEFAULT_TEMPLATE
     system: str | None = None
     answer_prefix: str = "Answer:"
+    answer_start: str = ""
     case_variants: bool = True
     multi_label: bool = False
     description: str = ""
@@ -168,6 +171,7 @@ class Task:
             "template": self.template,
             "system": self.system,
             "answer_prefix": self.answer_prefix,
+            "answer_start": self.answer_start,
             "case_variants": self.case_variants,
             "multi_label": self.multi_label,
             "labels": {

@@ -1,0 +1,57 @@
+"""lmtask: turn a pretrained language model into a working text classifier, offline.
+
+>>> import lmtask
+>>> clf = lmtask.ZeroShot(task="sentiment")                      # doctest: +SKIP
+>>> clf.predict(["I love the sunny weather today."])[0].label    # doctest: +SKIP
+'positive'
+>>> lmtask.classify(["def f(): pass"], labels="C++,Python")[0].label  # doctest: +SKIP
+'Python'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lmtask.errors import InputError, LmtaskError, ModelNotFoundError, TaskError
+from lmtask.methods import Classifier, ZeroShot, ZeroShotConfig, get_method, list_methods
+from lmtask.models import DEFAULT_MODEL, MODELS, LoadedModel, load_model
+from lmtask.prediction import Prediction
+from lmtask.tasks import Label, Task, get_task, list_tasks, register_task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "Classifier",
+    "InputError",
+    "Label",
+    "LmtaskError",
+    "LoadedModel",
+    "ModelNotFoundError",
+    "Prediction",
+    "Task",
+    "TaskError",
+    "ZeroShot",
+    "ZeroShotConfig",
+    "__version__",
+    "classify",
+    "get_method",
+    "get_task",
+    "list_methods",
+    "list_tasks",
+    "load_model",
+    "register_task",
+]
+
+
+def classify(
+    texts: Sequence[str] | str,
+    task: Task | str | None = None,
+    labels: Sequence[str] | str | None = None,
+    model: Any = DEFAULT_MODEL,
+    **options: Any,
+) -> list[Prediction]:
+    """Zero-shot classify ``texts`` in one call (see :class:`ZeroShot` for options)."""
+    return ZeroShot(task=task, model=model, labels=labels, **options).predict(texts)

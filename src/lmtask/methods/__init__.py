@@ -1,0 +1,13 @@
+"""Classification methods, each registered by name (``lmtask.methods.list_methods()``)."""
+
+from lmtask.methods.base import Classifier, get_method, list_methods, register_method
+from lmtask.methods.zero_shot import ZeroShot, ZeroShotConfig
+
+__all__ = [
+    "Classifier",
+    "ZeroShot",
+    "ZeroShotConfig",
+    "get_method",
+    "list_methods",
+    "register_method",
+]
