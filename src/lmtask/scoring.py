@@ -24,6 +24,7 @@ divided by its token count first (a heuristic for very unequal label lengths).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -153,7 +154,10 @@ class LabelScorer:
             self._run(cache, input_ids=ids)
             self._prefix_cache = [(lay.keys, lay.values) for lay in cache.layers]
         return self._new_cache(
-            [(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in self._prefix_cache]
+            [
+                (k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1))
+                for k, v in self._prefix_cache
+            ]
         )
 
     def _score_batch(self, seqs: list[list[int]], use_prefix: bool) -> np.ndarray:
@@ -218,7 +222,11 @@ class LabelScorer:
                     tgt = self.word_ids[w][1:]
                     n = len(tgt)
                     t = torch.arange(n - 1, device=dev)
-                    head = lp[r, t, torch.tensor(tgt[:-1], dtype=torch.long, device=dev)].double().sum()
+                    head = (
+                        lp[r, t, torch.tensor(tgt[:-1], dtype=torch.long, device=dev)]
+                        .double()
+                        .sum()
+                    )
                     tail = lp[r, n - 1, self.last_sets[w]].logsumexp(-1).double()
                     result[b, w] = head + tail
         return result
@@ -233,12 +241,10 @@ def _endings(tok: Any, tid: int) -> list[int]:
     vocab = getattr(tok, "_lmtask_vocab", None)
     if vocab is None:
         vocab = tok.get_vocab()
-        try:
+        with contextlib.suppress(AttributeError):
             tok._lmtask_vocab = vocab
-        except AttributeError:
-            pass
     raw = tok.convert_ids_to_tokens(tid)
-    if not isinstance(raw, str) or not raw or not raw[-1].isalnum() and raw[-1] not in "+#":
+    if not isinstance(raw, str) or not raw or (not raw[-1].isalnum() and raw[-1] not in "+#"):
         return [tid]
     out = [tid]
     for suf in _GLUE + _SPACE + [g + sp for g in _GLUE for sp in _SPACE]:
@@ -258,7 +264,8 @@ def _aggregation_plan(word_ids: list[list[int]], owner: list[int]):
     keep = []
     for i in range(n):
         redundant = any(
-            owner[j] == owner[i] and (_is_prefix(word_ids[j], word_ids[i]) or (word_ids[j] == word_ids[i] and j < i))
+            owner[j] == owner[i]
+            and (_is_prefix(word_ids[j], word_ids[i]) or (word_ids[j] == word_ids[i] and j < i))
             for j in range(n)
         )
         keep.append(not redundant)

@@ -135,7 +135,8 @@ def _read_jsonl(path: Path, encoding: str) -> tuple[list, list, list]:
             ) from e
         if not isinstance(row, dict):
             raise InputError(
-                f'{path}: line {n} is a JSON {type(row).__name__}, not an object like {{"text": ...}}'
+                f"{path}: line {n} is a JSON {type(row).__name__}, not an object "
+                '(like {"text": "...", "label": "..."})'
             )
         columns.update(dict.fromkeys(row))
         rows.append(row)
@@ -272,7 +273,14 @@ def read_table(
     else:
         label_column = _by_name(columns, LABEL_NAMES, exclude=text_column)
         if label_column is not None:
-            guessed.append(f"using column {label_column!r} as the label (pass --label-column to choose)")
+            guessed.append(
+                f"using column {label_column!r} as the label (pass --label-column to choose)"
+            )
+        else:
+            guessed.append(
+                "no label column found (none is named label, sentiment, class, ...); reading "
+                "the rows as unlabelled (pass --label-column to choose)"
+            )
     if text_column is not None:
         _check_column(text_column, columns, p, "--text-column")
     else:
@@ -289,7 +297,9 @@ def read_table(
             text_column = max(candidates, key=lambda c: candidates[c])
             if len(candidates) > 1:
                 why = f" (the longest of {len(candidates)} text columns)"
-        guessed.append(f"using column {text_column!r} as the text{why} (pass --text-column to choose)")
+        guessed.insert(
+            0, f"using column {text_column!r} as the text{why} (pass --text-column to choose)"
+        )
     if text_column == label_column:
         raise InputError(
             f"the text and label column are both {text_column!r} in {p}; pass different "
@@ -357,12 +367,20 @@ def check_labels(data: LabeledData, allowed_labels: Iterable[str]) -> None:
     )
 
 
+def _chmod_default(path: str) -> None:
+    """Give a mkstemp file the permissions a plain ``open(path, "w")`` would (not 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def write_jsonl(data: LabeledData, path: str | os.PathLike[str]) -> Path:
     """Write ``{"text", "label"}`` rows to ``path`` atomically (temp file, then rename)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
+        _chmod_default(tmp)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             for i, text in enumerate(data.texts):
                 row = {"text": text}

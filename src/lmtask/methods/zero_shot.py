@@ -95,7 +95,9 @@ class ZeroShot(Classifier):
             probs = np.exp(self.scorer.log_probs(texts, advance))
         names = self.labels
         return [
-            Prediction(names[int(row.argmax())], {n: float(p) for n, p in zip(names, row)})
+            Prediction(
+                names[int(row.argmax())], {n: float(p) for n, p in zip(names, row, strict=True)}
+            )
             for row in probs
         ]
 
@@ -108,9 +110,7 @@ class ZeroShot(Classifier):
     def _generate(self, texts: list[str], advance: Any) -> list[Prediction]:
         parts = build_prompt(self.task, self.lm)
         window = min(self.lm.max_length, self.config.max_length or self.lm.max_length)
-        ids = encode_prompts(
-            self.lm.tokenizer, parts, texts, window - self.config.max_new_tokens
-        )
+        ids = encode_prompts(self.lm.tokenizer, parts, texts, window - self.config.max_new_tokens)
         answers = generate_from_ids(
             self.lm, ids, self.config.max_new_tokens, self.config.batch_size, advance
         )

@@ -52,7 +52,9 @@ class LoadedModel:
         return int(min(n, 10**7))
 
     @classmethod
-    def from_objects(cls, model: Any, tokenizer: Any, name: str = "custom", chat: bool | None = None):
+    def from_objects(
+        cls, model: Any, tokenizer: Any, name: str = "custom", chat: bool | None = None
+    ):
         """Wrap an already-built model and tokenizer (e.g. a tiny random model in tests)."""
         _prepare_tokenizer(tokenizer)
         model.eval()
@@ -125,6 +127,9 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
         get_spec(name)  # raises with the list of known aliases
         raise AssertionError("unreachable")
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a 2-second load needs no bar
     try:
         tok = AutoTokenizer.from_pretrained(src, trust_remote_code=trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(
@@ -133,11 +138,17 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
     except OSError as e:
         if isinstance(src, str):
             offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-            why = "the hub is offline (HF_HUB_OFFLINE=1) and it is not in the local cache" if offline else str(e).splitlines()[0]
+            why = (
+                "the hub is offline (HF_HUB_OFFLINE=1) and it is not in the local cache"
+                if offline
+                else str(e).splitlines()[0]
+            )
             raise ModelNotFoundError(
                 f"cannot load hub model {name!r}: {why}. Known offline aliases: {', '.join(MODELS)}"
             ) from None
         raise ModelNotFoundError(f"cannot load model from {src}: {e}") from None
+    finally:
+        hf_logging.enable_progress_bar()
     model.to(device)
     if not source_hash and isinstance(src, str):
         source_hash = "hub:" + str(getattr(model.config, "_commit_hash", None) or name)

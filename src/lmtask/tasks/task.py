@@ -65,8 +65,8 @@ class Task:
     ``answer_prefix`` follows the instruction for base (non-chat) models, whose answer is
     scored after it with a leading space. ``answer_start`` is how the answer itself begins
     ("The tone of this sentence is"): prefilled in the assistant turn of chat models, so the
-    label is scored where the model would naturally say it. ``case_variants`` scores "Positive" and "positive"
-    as the same answer. ``multi_label`` is reserved for multi-label tasks.
+    label is scored where the model would naturally say it. ``case_variants`` scores
+    "Positive" and "positive" as the same answer. ``multi_label`` is reserved for multi-label tasks.
     """
 
     name: str

@@ -1,0 +1,3 @@
+from lmtask.cli import app
+
+app(prog_name="lmtask")

@@ -1,0 +1,154 @@
+"""The ``lmtask`` command line.
+
+lmtask classify "I love the sunny weather today." --task sentiment
+lmtask classify --labels "C++,Python" --file snippets.txt --json
+lmtask models
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lmtask.errors import LmtaskError
+
+app = typer.Typer(
+    help="Turn a pretrained language model into a text classifier, offline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+
+def _fail(msg: str) -> None:
+    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _read_texts(file: str, column: str | None) -> list[str]:
+    from lmtask.io import read_texts
+
+    return read_texts(file, column)
+
+
+@app.command()
+def classify(
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to classify; '-' reads stdin.")
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", "-t", help="Task name or YAML/JSON file.")
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", "-l", help="Comma-separated labels.")
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model alias, .gguf, folder or hub id.")
+    ] = "qwen2.5-coder-0.5b-instruct",
+    mode: Annotated[str, typer.Option(help="score (label likelihoods) or generate.")] = "score",
+    file: Annotated[
+        str | None, typer.Option("--file", "-f", help="txt (one text a line), CSV, TSV or JSONL.")
+    ] = None,
+    column: Annotated[str | None, typer.Option(help="Text column of a CSV/JSONL file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+    dtype: Annotated[str, typer.Option(help="auto, bfloat16 or float32.")] = "auto",
+    normalize: Annotated[bool, typer.Option(help="Length-normalise label scores.")] = False,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Generate mode only.")] = 16,
+) -> None:
+    """Classify texts with a zero-shot prompt; prints label and probability per text."""
+    try:
+        items: list[str] = []
+        for t in texts or []:
+            items.extend(sys.stdin.read().splitlines() if t == "-" else [t])
+        if file:
+            items.extend(_read_texts(file, column))
+        if not texts and not file:
+            _fail("give texts to classify, '-' for stdin, or --file")
+        from lmtask.methods.zero_shot import ZeroShot
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            clf = ZeroShot(
+                task=task,
+                labels=labels,
+                model=model,
+                mode=mode,
+                dtype=dtype,
+                batch_size=batch_size,
+                normalize=normalize,
+                max_new_tokens=max_new_tokens,
+            )
+            preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
+        for w in caught:
+            if (issubclass(w.category, UserWarning) and "lmtask" in (w.filename or "")) or (
+                w.category.__name__ == "TruncationWarning"
+            ):
+                err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+    except LmtaskError as e:
+        _fail(str(e))
+    out = sys.stdout
+    for text, p in zip(items, preds, strict=True):
+        if as_json:
+            out.write(json.dumps({"text": text, **p.to_dict()}, ensure_ascii=False) + "\n")
+        else:
+            label = p.label if p.label is not None else "unknown"
+            prob = f"{p.confidence:.3f}" if mode == "score" else (p.raw or "")
+            short = text.replace("\n", "\\n")
+            short = short if len(short) <= 70 else short[:67] + "..."
+            out.write(f"{label}\t{prob}\t{short}\n")
+
+
+@app.command()
+def models() -> None:
+    """List model aliases: size, installed or not, converted (cached) or not."""
+    from lmtask.models.cache import cache_root
+    from lmtask.models.registry import DEFAULT_MODEL, MODELS
+
+    table = Table(title=f"lmtask models (cache: {cache_root()})")
+    for col in ("alias", "kind", "size", "installed", "cached", "install"):
+        table.add_column(col)
+    for alias, spec in MODELS.items():
+        installed = spec.installed()
+        cached = "-"
+        if spec.parts is not None:
+            entry = cache_root() / "models" / alias
+            cached = "yes" if entry.is_dir() and any(entry.glob("*/lmtask-model.json")) else "no"
+        name = alias + (" (default)" if alias == DEFAULT_MODEL else "")
+        table.add_row(
+            name,
+            spec.kind,
+            f"{spec.size_mb} MB",
+            "yes" if installed else "no",
+            cached,
+            "" if installed else spec.install,
+        )
+    Console(width=max(Console().width, 150)).print(table)
+
+
+@app.command()
+def tasks() -> None:
+    """List the built-in and registered tasks with their labels."""
+    from lmtask.tasks import get_task, list_tasks
+
+    table = Table(title="lmtask tasks")
+    table.add_column("task")
+    table.add_column("labels")
+    for name in list_tasks():
+        table.add_row(name, ", ".join(get_task(name).label_names))
+    Console().print(table)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
