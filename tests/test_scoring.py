@@ -1,0 +1,132 @@
+"""Mechanics of label scoring on tiny random models (Qwen2 and Llama; chat and plain)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from lmtask.prompting import TruncationWarning, encode
+from lmtask.scoring import LabelScorer, _aggregate, _aggregation_plan
+from lmtask.tasks import Task
+
+TEXTS = [
+    "I love the sunny weather today.",
+    "I don't love the rainy weather today.",
+    "",
+    "int main() { return 0; }",
+    "A much longer text, so that the batch has padding in it: " + "word " * 20,
+]
+LABELS = ["positive", "negative", "C", "C++", "C#"]
+TASK = Task.from_labels(LABELS, template="Classify the text.\nText: {text}\nWhich: {labels}?")
+NO_PREFIX = Task.from_labels(LABELS)  # "{text}\n...": a plain prompt then has no shared prefix
+
+
+def reference(scorer: LabelScorer, texts: list[str]) -> np.ndarray:
+    """log P(word | prompt) from one plain forward pass per (text, word): no cache, no batch."""
+    m = scorer.model
+    out = np.zeros((len(texts), len(scorer.word_ids)))
+    with torch.no_grad():
+        for i, t in enumerate(texts):
+            full = encode(scorer.tok, [scorer.parts.render(t)], scorer.parts.add_special_tokens)[0]
+            for w, ids in enumerate(scorer.word_ids):
+                logits = m(torch.tensor([full + ids])).logits[0].double()
+                lp = torch.log_softmax(logits, -1)
+                n = len(full)
+                s = sum(lp[n - 1 + k, ids[k]].item() for k in range(len(ids) - 1))
+                s += lp[n - 2 + len(ids), scorer.last_sets[w]].logsumexp(-1).item()
+                out[i, w] = s
+    return out
+
+
+@pytest.mark.parametrize("chat", [True, False])
+@pytest.mark.parametrize("task", [TASK, NO_PREFIX], ids=["prefix", "no-prefix"])
+def test_prefix_cache_matches_full_prompt(tiny_factory, tiny_kind, chat, task):
+    lm = tiny_factory(tiny_kind, chat=chat)
+    scorer = LabelScorer.for_task(lm, task, batch_size=2, pair_chunk=3)
+    assert (len(scorer.prefix_ids) > 0) == (chat or task is TASK)
+    assert scorer._seqs2, "the task must have multi-token words to exercise the second pass"
+    got = scorer.word_log_likelihoods(TEXTS)
+    np.testing.assert_allclose(got, reference(scorer, TEXTS), atol=2e-4)
+
+
+def test_probabilities_sum_to_one(tiny_factory, tiny_kind):
+    scorer = LabelScorer.for_task(tiny_factory(tiny_kind), TASK)
+    p = np.exp(scorer.log_probs(TEXTS))
+    assert p.shape == (len(TEXTS), 5)
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-9)
+    assert (p > 0).all()
+    assert not np.allclose(p[0], p[1]), "different texts should get different scores"
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 8])
+def test_batch_size_does_not_change_results(tiny_factory, tiny_kind, batch_size):
+    lm = tiny_factory(tiny_kind)
+    base = LabelScorer.for_task(lm, TASK, batch_size=len(TEXTS)).log_probs(TEXTS)
+    got = LabelScorer.for_task(lm, TASK, batch_size=batch_size).log_probs(TEXTS)
+    np.testing.assert_allclose(got, base, atol=1e-5)
+
+
+def test_label_order_does_not_change_winner(tiny_factory, tiny_kind):
+    lm = tiny_factory(tiny_kind)
+    a = Task.from_labels(["positive", "negative", "neutral"])
+    b = Task.from_labels(["neutral", "positive", "negative"])
+    pa = np.exp(LabelScorer.for_task(lm, a).log_probs(TEXTS))
+    pb = np.exp(LabelScorer.for_task(lm, b).log_probs(TEXTS))
+    # The template lists labels in their order, so the prompt differs; the label column of
+    # the same prompt must not. Compare on a template without {labels}:
+    a2 = Task.from_labels(["positive", "negative", "neutral"], template="{text}\nTone?")
+    b2 = Task.from_labels(["neutral", "positive", "negative"], template="{text}\nTone?")
+    qa = np.exp(LabelScorer.for_task(lm, a2).log_probs(TEXTS))
+    qb = np.exp(LabelScorer.for_task(lm, b2).log_probs(TEXTS))
+    np.testing.assert_allclose(qa, qb[:, [1, 2, 0]], atol=1e-6)
+    names_a = [a.label_names[i] for i in pa.argmax(1)]
+    names_b = [b.label_names[i] for i in pb.argmax(1)]
+    assert len(names_a) == len(names_b) == len(TEXTS)
+
+
+def test_empty_input(tiny_factory):
+    scorer = LabelScorer.for_task(tiny_factory("qwen2"), TASK)
+    assert scorer.log_probs([]).shape == (0, 5)
+
+
+def test_long_text_is_cut_with_warning(tiny_factory, tiny_kind):
+    lm = tiny_factory(tiny_kind, max_pos=96)
+    scorer = LabelScorer.for_task(lm, TASK, batch_size=2)
+    long_text = "start " + "filler words " * 200 + " end"
+    with pytest.warns(TruncationWarning, match="cut in the middle"):
+        p = np.exp(scorer.log_probs([long_text, "short"]))
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scorer.log_probs(["short"])  # no warning when it fits
+
+
+def test_normalize_option(tiny_factory):
+    lm = tiny_factory("qwen2")
+    a = LabelScorer.for_task(lm, TASK, normalize=False).log_probs(TEXTS[:2])
+    b = LabelScorer.for_task(lm, TASK, normalize=True).log_probs(TEXTS[:2])
+    np.testing.assert_allclose(np.exp(b).sum(1), 1.0, atol=1e-9)
+    assert not np.allclose(a, b)
+
+
+def test_prefix_subtraction():
+    # words: "C" = [1], "C++" = [1, 2], "C#" = [1, 3], "Py" = [4]; one label each.
+    word_ids = [[1], [1, 2], [1, 3], [4]]
+    plan = _aggregation_plan(word_ids, [0, 1, 2, 3])
+    pC, pCpp, pCs, pPy = 0.6, 0.3, 0.1, 0.2
+    lp = np.log([[pC, pCpp, pCs, pPy]])
+    got = np.exp(_aggregate(lp, plan, word_ids, 4, normalize=False))[0]
+    mass = np.array([pC - pCpp - pCs, pCpp, pCs, pPy])
+    np.testing.assert_allclose(got, mass / mass.sum())
+
+
+def test_same_label_words_are_not_double_counted():
+    # one label with words [1] and [1, 2] (the second extends the first): only [1] counts.
+    word_ids = [[1], [1, 2], [5]]
+    plan = _aggregation_plan(word_ids, [0, 0, 1])
+    lp = np.log([[0.5, 0.4, 0.5]])
+    got = np.exp(_aggregate(lp, plan, word_ids, 2, normalize=False))[0]
+    np.testing.assert_allclose(got, [0.5, 0.5])

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lmtask.errors import TaskError
+from lmtask.tasks import Label, Task, get_task, join_labels, list_tasks, resolve_task
+
+
+def test_builtin_tasks():
+    assert {"sentiment", "code-language"} <= set(list_tasks())
+    s = get_task("sentiment")
+    assert s.label_names == ["positive", "negative", "angry"]
+    assert s.render_instruction("I love the sunny weather today.") == (
+        "I love the sunny weather today.\n"
+        "What is the tone of this sentence positive, negative, or angry?"
+    )
+    code = get_task("code-language")
+    assert len(code.label_names) == 25
+    assert {"C++", "C#", "Makefile", "Markdown", "Python"} <= set(code.label_names)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([], "no labels"),
+        (["a"], "only one label"),
+        (["a", "a"], "duplicate label"),
+        (["Yes", "yes"], "differ only by case"),
+        (["a", " "], "non-empty"),
+    ],
+)
+def test_bad_labels(labels, message):
+    with pytest.raises(TaskError, match=message):
+        Task.from_labels(labels)
+
+
+def test_surface_word_collision():
+    with pytest.raises(TaskError, match="used by two labels"):
+        Task("t", (Label("good", ("fine",)), Label("ok", ("Fine",))))
+
+
+def test_template_checks():
+    with pytest.raises(TaskError, match=r"\{text\}"):
+        Task.from_labels("a,b", template="no slot here")
+    with pytest.raises(TaskError, match="unknown placeholder"):
+        Task.from_labels("a,b", template="{text} {oops}")
+
+
+def test_braces_and_text_with_braces():
+    t = Task.from_labels("a,b", template="{{json}} {text} -> {labels}")
+    assert t.render_instruction("{text} {x}") == "{json} {text} {x} -> a or b"
+
+
+def test_join_labels():
+    assert join_labels(["a", "b"]) == "a or b"
+    assert join_labels(["a", "b", "c"]) == "a, b, or c"
+
+
+def test_case_variants():
+    t = Task.from_labels("positive,negative")
+    assert t.expanded_words(t.labels[0]) == ["positive", "Positive"]
+    t2 = Task.from_labels("positive,negative", case_variants=False)
+    assert t2.expanded_words(t2.labels[0]) == ["positive"]
+
+
+def test_yaml_and_json_files(tmp_path):
+    y = tmp_path / "mood.yaml"
+    y.write_text(
+        "template: 'Text: {text}\\nMood ({labels})?'\n"
+        "labels:\n  happy: {words: [happy, glad]}\n  sad: a sad mood\n"
+    )
+    t = get_task(str(y))
+    assert t.name == "mood"
+    assert t.labels[0].words == ("happy", "glad")
+    assert t.labels[1].description == "a sad mood"
+    j = tmp_path / "t.json"
+    j.write_text(json.dumps(t.to_dict()))
+    assert Task.from_file(j).label_names == ["happy", "sad"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("labels: [a, b]\nbogus: 1\n", "unknown task field"),
+        ("[1, 2", "not valid"),
+        ("x: 1", "labels"),
+    ],
+)
+def test_bad_task_files(tmp_path, content, message):
+    p = tmp_path / "bad.yaml"
+    p.write_text(content)
+    with pytest.raises(TaskError, match=message):
+        Task.from_file(p)
+
+
+def test_unknown_task_lists_known():
+    with pytest.raises(TaskError, match="known tasks: code-language, sentiment"):
+        get_task("nope")
+
+
+def test_resolve_task():
+    assert resolve_task(labels="C++,Python").label_names == ["C++", "Python"]
+    s = resolve_task("sentiment", "positive,negative")
+    assert s.label_names == ["positive", "negative"]
+    assert s.template == get_task("sentiment").template
+    with pytest.raises(TaskError):
+        resolve_task()
