@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lmtask.errors import LmtaskError
+from lmtask.prompting import TruncationWarning
 
 app = typer.Typer(
     help="Turn a pretrained language model into a text classifier, offline.",
@@ -88,9 +89,7 @@ def classify(
             )
             preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
         for w in caught:
-            if (issubclass(w.category, UserWarning) and "lmtask" in (w.filename or "")) or (
-                w.category.__name__ == "TruncationWarning"
-            ):
+            if w.category is TruncationWarning:
                 err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
     except LmtaskError as e:
         _fail(str(e))

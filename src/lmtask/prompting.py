@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from lmtask.errors import InputError
 from lmtask.tasks import Task
 
 SENTINEL = "\u2063LMTASK_TEXT_SLOT\u2063"
@@ -96,7 +97,7 @@ def encode_prompts(
             t_ids = encode(tokenizer, [text], False)[0]
             keep = len(t_ids) - over - 4 - len(encode(tokenizer, [ELLIPSIS], False)[0])
             if keep <= 0:
-                raise ValueError(
+                raise InputError(
                     f"the prompt without the text needs {len(row) - len(t_ids)} tokens, more "
                     f"than the window allows ({budget}); shorten the instruction"
                 )

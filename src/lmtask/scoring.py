@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lmtask.errors import TaskError
 from lmtask.prompting import PromptParts, build_prompt, encode, encode_prompts
 from lmtask.tasks import Task
 
@@ -67,7 +68,7 @@ class LabelScorer:
             for w in words:
                 ids = encode(self.tok, [parts.answer_sep + w], False)[0]
                 if not ids:
-                    raise ValueError(f"label word {w!r} encodes to no tokens")
+                    raise TaskError(f"label word {w!r} encodes to no tokens")
                 self.word_ids.append(ids)
                 self.owner.append(j)
         self.max_word = max(len(w) for w in self.word_ids)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from lmtask.answer_matching import match_label
+from lmtask.errors import InputError
 from lmtask.generation import generate_from_ids
 from lmtask.methods.base import Classifier, check_texts, register_method
 from lmtask.models import DEFAULT_MODEL, load_model
@@ -69,7 +70,7 @@ class ZeroShot(Classifier):
         self.task = resolve_task(task, labels)
         self.config = config or ZeroShotConfig(mode=mode, **options)
         if self.config.mode not in MODES:
-            raise ValueError(f"unknown mode {self.config.mode!r}; use one of {MODES}")
+            raise InputError(f"unknown mode {self.config.mode!r}; use one of {MODES}")
         self.lm = load_model(model, dtype=dtype)
         self._scorer: LabelScorer | None = None
 

@@ -1,0 +1,340 @@
+"""Evaluate a classifier on labelled data: metrics, calibration, a baseline, a report folder.
+
+Metrics come from scikit-learn; a prediction whose label is ``None`` (generate mode, no
+match) counts as wrong and shows up in an extra "unknown" confusion-matrix column.
+
+>>> from lmtask.data import LabeledData
+>>> data = LabeledData(texts=["good", "bad"], labels=["positive", "negative"], source="demo")
+>>> report = evaluate(clf, data)        # doctest: +SKIP
+>>> report.accuracy, report.macro_f1    # doctest: +SKIP
+(1.0, 1.0)
+>>> report.save("runs/demo")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmtask.data.readers import LabeledData, _chmod_default, check_labels
+from lmtask.errors import InputError
+from lmtask.methods.base import Classifier, check_texts
+from lmtask.prediction import Prediction
+from lmtask.tasks import Task, resolve_task
+
+N_BINS = 15
+UNKNOWN = "unknown"
+_NONE = "\0unknown"  # stands in for a None label inside the metric code; never a gold label
+
+
+def reliability_bins(
+    confidences: Sequence[float], correct: Sequence[bool], n_bins: int = N_BINS
+) -> list[dict[str, float]]:
+    """Equal-width bins ``(lo, hi]`` on [0, 1] (the first also holds 0): count, mean
+    confidence and accuracy per bin (0.0 for empty bins)."""
+    conf = np.asarray(confidences, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    idx = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)
+    bins = []
+    for b in range(n_bins):
+        mask = idx == b
+        count = int(mask.sum())
+        bins.append(
+            {
+                "lo": b / n_bins,
+                "hi": (b + 1) / n_bins,
+                "count": count,
+                "confidence": float(conf[mask].mean()) if count else 0.0,
+                "accuracy": float(ok[mask].mean()) if count else 0.0,
+            }
+        )
+    return bins
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], n_bins: int = N_BINS
+) -> float:
+    """ECE: sum over bins of (bin size / n) * |accuracy - mean confidence|."""
+    n = len(confidences)
+    if n == 0:
+        return 0.0
+    bins = reliability_bins(confidences, correct, n_bins)
+    return float(sum(b["count"] / n * abs(b["accuracy"] - b["confidence"]) for b in bins))
+
+
+def compute_metrics(labels: Sequence[str], gold: Sequence[str], pred: Sequence[str | None]) -> dict:
+    """Accuracy, macro-F1 (over labels seen in gold or predictions), per-class scores over
+    ``labels`` and the confusion matrix (rows gold, columns predicted, plus "unknown")."""
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
+
+    labels = list(labels)
+    y_pred = [p if p is not None else _NONE for p in pred]
+    y_true = list(gold)
+    if not y_true:
+        raise InputError("nothing to evaluate: the data has no rows")
+    present = set(y_true) | set(y_pred)
+    seen = [lb for lb in labels if lb in present]
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    per_class = {
+        lb: {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
+        for i, lb in enumerate(labels)
+    }
+    has_unknown = _NONE in y_pred
+    columns = labels + ([_NONE] if has_unknown else [])
+    cm = confusion_matrix(y_true, y_pred, labels=columns)[: len(labels)]
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=seen, average="macro", zero_division=0)),
+        "per_class": per_class,
+        "confusion_matrix": {
+            "rows": labels,
+            "columns": labels + ([UNKNOWN] if has_unknown else []),
+            "matrix": cm.astype(int).tolist(),
+        },
+    }
+
+
+def majority_label(labels: Sequence[str], gold: Sequence[str]) -> str:
+    """The most common gold label; ties go to the one first in ``labels``."""
+    counts = Counter(gold)
+    return max(labels, key=lambda lb: (counts[lb], -list(labels).index(lb)))
+
+
+class Majority(Classifier):
+    """Predicts the most common label of ``gold`` (the rows it is evaluated on) for every
+    text, with the gold label frequencies as scores: the baseline any method must beat."""
+
+    method_name = "majority"
+
+    def __init__(self, task: Task | str | None, gold: Sequence[str], labels: Any = None) -> None:
+        self.task = resolve_task(task, labels)
+        counts = Counter(gold)
+        n = max(len(gold), 1)
+        self.label = majority_label(self.labels, gold)
+        self.scores = {lb: counts[lb] / n for lb in self.labels}
+
+    def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        return [Prediction(self.label, dict(self.scores)) for _ in check_texts(texts)]
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "label": self.label}
+
+
+@dataclass
+class Report:
+    """The result of :func:`evaluate`; ``save`` writes it as a folder."""
+
+    accuracy: float
+    macro_f1: float
+    ece: float
+    n: int
+    texts_per_s: float
+    wall_s: float
+    labels: list[str]
+    per_class: dict[str, dict[str, float]]
+    confusion_matrix: dict[str, Any]
+    baseline: dict[str, Any]
+    classifier: dict[str, Any]
+    data: dict[str, Any]
+    reliability: list[dict[str, float]]
+    texts: list[str] = field(repr=False, default_factory=list)
+    gold: list[str] = field(repr=False, default_factory=list)
+    predictions: list[Prediction] = field(repr=False, default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = (
+            "accuracy", "macro_f1", "ece", "n", "texts_per_s", "wall_s", "per_class",
+            "confusion_matrix", "labels", "baseline", "classifier", "data", "reliability",
+        )  # fmt: skip
+        return {k: getattr(self, k) for k in keys}
+
+    def prediction_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"text": t, "gold": g, **p.to_dict()}
+            for t, g, p in zip(self.texts, self.gold, self.predictions, strict=True)
+        ]
+
+    def to_markdown(self) -> str:
+        c = self.classifier
+        lines = [
+            f"# Evaluation: {c.get('method', '?')} on {self.data.get('source', '?')}",
+            "",
+            "| metric | value |",
+            "|---|---|",
+            f"| accuracy | {self.accuracy:.4f} |",
+            f"| macro-F1 | {self.macro_f1:.4f} |",
+            f"| ECE ({N_BINS} bins) | {self.ece:.4f} |",
+            f"| rows | {self.n} |",
+            f"| texts/s | {self.texts_per_s:.2f} |",
+            f"| wall time (s) | {self.wall_s:.2f} |",
+            f"| majority baseline ({self.baseline['label']!r}) accuracy | "
+            f"{self.baseline['accuracy']:.4f} |",
+            f"| majority baseline macro-F1 | {self.baseline['macro_f1']:.4f} |",
+            "",
+            "## Per class",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for lb, m in self.per_class.items():
+            lines.append(
+                f"| {lb} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} "
+                f"| {m['support']} |"
+            )
+        cm = self.confusion_matrix
+        lines += ["", "## Confusion matrix (rows: gold, columns: predicted)", ""]
+        lines.append("| gold \\ predicted | " + " | ".join(cm["columns"]) + " |")
+        lines.append("|---" * (len(cm["columns"]) + 1) + "|")
+        for lb, row in zip(cm["rows"], cm["matrix"], strict=True):
+            lines.append(f"| {lb} | " + " | ".join(map(str, row)) + " |")
+        lines += ["", "## Classifier", "", "```json", _dumps(self.classifier), "```"]
+        lines += ["", "## Data", "", "```json", _dumps(self.data), "```", ""]
+        return "\n".join(lines)
+
+    def save(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write predictions.jsonl, report.json, report.md and two PNGs (each atomically)."""
+        from lmtask import plots
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.prediction_rows())
+        _write_atomic(out / "predictions.jsonl", rows)
+        _write_atomic(out / "report.json", _dumps(self.to_dict()) + "\n")
+        _write_atomic(out / "report.md", self.to_markdown())
+        cm = self.confusion_matrix
+        _plot_atomic(
+            out / "confusion_matrix.png",
+            lambda p: plots.confusion_matrix_plot(cm["matrix"], cm["rows"], cm["columns"], p),
+        )
+        _plot_atomic(
+            out / "reliability.png",
+            lambda p: plots.reliability_diagram(self.reliability, p, ece=self.ece),
+        )
+        return out
+
+    def rich_table(self) -> Any:
+        """A rich Table: the headline metrics, then one row per class."""
+        from rich.table import Table
+
+        title = f"{self.classifier.get('method', '?')} on {self.data.get('source', '?')}"
+        table = Table(title=title)
+        for col in ("label", "precision", "recall", "F1", "support"):
+            table.add_column(col, justify="left" if col == "label" else "right")
+        for lb, m in self.per_class.items():
+            table.add_row(
+                lb, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                str(m["support"]),
+            )  # fmt: skip
+        table.add_section()
+        table.add_row("accuracy", "", "", f"{self.accuracy:.3f}", str(self.n))
+        table.add_row("macro-F1", "", "", f"{self.macro_f1:.3f}", "")
+        table.add_row("ECE", "", "", f"{self.ece:.3f}", "")
+        table.add_row(
+            f"majority ({self.baseline['label']})", "", "", f"{self.baseline['accuracy']:.3f}", ""
+        )
+        table.caption = f"{self.texts_per_s:.1f} texts/s, {self.wall_s:.1f} s"
+        return table
+
+
+def evaluate(
+    classifier: Classifier, data: LabeledData, limit: int | None = None, progress: bool = False
+) -> Report:
+    """Run ``classifier`` on ``data`` (its first ``limit`` rows) and score it against the gold
+    labels. Gold labels must all be labels of the classifier."""
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"limit must be a positive whole number, not {limit!r}")
+        data = data.subset(range(min(limit, len(data))))
+    labels = list(classifier.labels)
+    check_labels(data, labels)
+    assert data.labels is not None
+    if len(data) == 0:
+        raise InputError(f"{data.source} has no rows to evaluate")
+    start = time.perf_counter()
+    preds = classifier.predict(data.texts, progress=progress)
+    wall = time.perf_counter() - start
+    if len(preds) != len(data):
+        raise RuntimeError(f"classifier returned {len(preds)} predictions for {len(data)} texts")
+    gold = list(data.labels)
+    metrics = compute_metrics(labels, gold, [p.label for p in preds])
+    conf = [p.confidence for p in preds]
+    correct = [p.label == g for p, g in zip(preds, gold, strict=True)]
+    maj = majority_label(labels, gold)
+    base = compute_metrics(labels, gold, [maj] * len(gold))
+    return Report(
+        accuracy=metrics["accuracy"],
+        macro_f1=metrics["macro_f1"],
+        ece=expected_calibration_error(conf, correct),
+        n=len(data),
+        texts_per_s=len(data) / wall if wall > 0 else float("inf"),
+        wall_s=wall,
+        labels=labels,
+        per_class=metrics["per_class"],
+        confusion_matrix=metrics["confusion_matrix"],
+        baseline={
+            "method": "majority",
+            "label": maj,
+            "accuracy": base["accuracy"],
+            "macro_f1": base["macro_f1"],
+        },
+        classifier=classifier.describe(),
+        data={
+            "source": data.source,
+            "n": len(data),
+            "text_column": data.text_column,
+            "label_column": data.label_column,
+            "label_counts": data.label_counts(),
+            "notes": list(data.notes),
+        },
+        reliability=reliability_bins(conf, correct),
+        texts=list(data.texts),
+        gold=gold,
+        predictions=list(preds),
+    )
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        _chmod_default(tmp)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plot_atomic(path: Path, draw: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        _chmod_default(tmp)
+        draw(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
