@@ -273,6 +273,14 @@ def dist(preds: list[str | None]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
 
 
+def recall(preds: list[str | None], gold: list[str]) -> str:
+    """Correct / total per gold class, e.g. ``negative 3/22``."""
+    hit, tot = Counter(), Counter(gold)
+    for p, g in zip(preds, gold, strict=True):
+        hit[g] += p == g
+    return ", ".join(f"{c} {hit[c]}/{tot[c]}" for c in sorted(tot))
+
+
 def build_section(args: argparse.Namespace, info: dict[str, Any]) -> str:
     m, gold, n = info["machine"], info["gold"], len(info["gold"])
     peak = info["peak"]
@@ -325,7 +333,8 @@ def build_section(args: argparse.Namespace, info: dict[str, Any]) -> str:
         f"**Speed ratio (lmtask / seed loop, texts/s): {ratio}.**",
         "",
         f"- lmtask score mode: median of {len(score['times'])} timed passes "
-        f"({', '.join(f'{t:.2f}' for t in score['times'])} s); predicted {dist(score['preds'])}.",
+        f"({', '.join(f'{t:.2f}' for t in score['times'])} s); predicted {dist(score['preds'])}; "
+        f"correct per gold class: {recall(score['preds'], gold)}.",
         f"- lmtask FLOP estimate: 2 x non-embedding params x tokens + 2 x hidden x vocab x "
         f"output positions; tokens = prefix {est['prefix_tokens']} (once) + per-text rests "
         f"{est['rest_tokens']} (padded batches actually run {est['padded_rest_tokens']}) + "
@@ -334,11 +343,15 @@ def build_section(args: argparse.Namespace, info: dict[str, Any]) -> str:
         "is counted although its cache was built in the warm-up; attention scores are ignored.",
     ]
     if seed:
+        answered = sum(p is not None for p in seed["preds"])
+        seed_hits = sum(p == g for p, g in zip(seed["preds"], gold, strict=True))
         lines += [
             f"- Seed loop: one timed pass; {seed['new_tokens']} tokens generated; "
             f"{seed['over_limit']} of {n} prompts were already >= {SEED_MAX_LENGTH} tokens, "
             "so `max_length=60` left them no answer (counted as no label, i.e. wrong); "
-            f"predicted {dist(seed['preds'])}. FLOPs estimated the same way (prompt + "
+            f"predicted {dist(seed['preds'])}; correct per gold class: "
+            f"{recall(seed['preds'], gold)}; accuracy on the {answered} answers that name a "
+            f"label: {seed_hits}/{answered}. FLOPs estimated the same way (prompt + "
             "generated tokens through the body, output layer at generated positions): "
             f"{seed['flops'] / 1e12:.2f} TFLOP.",
         ]
@@ -359,6 +372,12 @@ def interpret(info: dict[str, Any]) -> str:
     ratio = seed["secs"] / score["secs"]
     speed = "meets" if ratio >= 10 else "misses"
     acc = "at least as good as" if a_score >= a_seed else "below"
+    tot = Counter(gold)
+    hits = Counter(g for p, g in zip(score["preds"], gold, strict=True) if p == g)
+    worst = min(tot, key=lambda c: hits[c] / tot[c])
+    worst_hits = hits[worst]
+    top = Counter(score["preds"]).most_common(1)[0]
+    unknown = sum(p is None for p in seed["preds"])
     busy = max(r["contention"].other_cpus for r in (seed, score))
     noisy = (
         f" Caution: other processes kept up to {busy:.1f} CPUs busy during the timing, so "
@@ -372,8 +391,11 @@ def interpret(info: dict[str, Any]) -> str:
         f"With {n} texts one text is {1 / n:.1%} of accuracy, so differences of a few texts "
         "are noise. The two ways differ in more than speed: the seed loop uses the plain "
         "instruction in float32 and reads free text (answers naming no label count as "
-        f"wrong: {sum(p is None for p in seed['preds'])} here), while score mode uses the "
-        "chat template with the answer prefill and always returns a label." + noisy
+        f"wrong: {unknown} here, {seed['over_limit']} of them prompts already at or over "
+        f"max_length={SEED_MAX_LENGTH}, the rest mostly answers cut off by it before naming a "
+        "label), while score mode uses the chat template with the answer prefill and always "
+        f"returns a label. Score mode's weak spot: it says {top[0]!r} for {top[1]} of {n} "
+        f"texts and gets only {worst_hits}/{tot[worst]} {worst!r} texts right." + noisy
     )
 
 
@@ -388,7 +410,8 @@ def write_section(out: Path, section: str) -> None:
         end = next(
             (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
         )
-        new = "\n".join([*lines[:start], *section.splitlines(), *lines[end:]])
+        tail = ["", *lines[end:]] if end < len(lines) else []
+        new = "\n".join([*lines[:start], *section.rstrip("\n").splitlines(), *tail])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
 

@@ -45,7 +45,7 @@ def _builtin(file: str) -> Callable[[], Task]:
     return load
 
 
-for _f in ("sentiment.yaml", "code-language.yaml"):
+for _f in ("sentiment.yaml", "code-language.yaml", "topic.yaml"):
     register_task(_f.rsplit(".", 1)[0], _builtin(_f))
 
 
