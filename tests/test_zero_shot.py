@@ -7,8 +7,7 @@ import pytest
 
 import lmtask
 from lmtask.errors import InputError, TaskError
-from lmtask.methods import get_method, list_methods
-from lmtask.methods import zero_shot as zs
+from lmtask.methods import get_method, list_methods, prompt_base
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ def test_generate_mode_maps_answers(tiny_factory, monkeypatch):
         assert len(ids) == 4 and all(isinstance(x, list) and x for x in ids)
         return next(answers)
 
-    monkeypatch.setattr(zs, "generate_from_ids", fake_generate)
+    monkeypatch.setattr(prompt_base, "generate_from_ids", fake_generate)
     c = lmtask.ZeroShot(task="sentiment", mode="generate", model=tiny_factory())
     preds = c.predict(["a", "b", "c", "d"])
     assert [p.label for p in preds] == ["positive", "negative", None, None]

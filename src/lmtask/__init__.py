@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from lmtask.errors import InputError, LmtaskError, ModelNotFoundError, TaskError
-from lmtask.methods import Classifier, ZeroShot, ZeroShotConfig, get_method, list_methods
+from lmtask.methods import (
+    Classifier,
+    FewShot,
+    ZeroShot,
+    ZeroShotConfig,
+    get_method,
+    list_methods,
+)
 from lmtask.models import DEFAULT_MODEL, MODELS, LoadedModel, load_model
 from lmtask.prediction import Prediction
 from lmtask.tasks import Label, Task, get_task, list_tasks, register_task
@@ -25,6 +32,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "Classifier",
+    "FewShot",
     "InputError",
     "Label",
     "LmtaskError",

@@ -11,13 +11,16 @@ and the end are kept, joined by " ... "), with a warning; see :func:`encode_prom
 >>> from lmtask.tasks import get_task
 >>> from lmtask.prompting import PromptParts
 >>> p = PromptParts.plain(get_task("sentiment"))
->>> p.render("Great!")
-'Great!\\nWhat is the tone of this sentence positive, negative, or angry?\\nAnswer:'
+>>> print(p.render("Great!"))
+Great!
+What is the tone of this sentence positive, negative, or angry?
+Answer: The tone of this sentence is
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,19 +48,30 @@ class PromptParts:
         return self.before + text + self.after
 
     @classmethod
-    def plain(cls, task: Task) -> PromptParts:
-        s = task.render_instruction(SENTINEL)
+    def plain(cls, task: Task, examples: Sequence[tuple[str, str]] = ()) -> PromptParts:
         lead = " ".join(x for x in (task.answer_prefix, task.answer_start) if x)
+        shots = "".join(
+            task.render_instruction(t) + ("\n" + lead if lead else "") + (" " if lead else "")
+            + answer_word(task, y) + "\n\n"
+            for t, y in examples
+        )  # fmt: skip
+        s = shots + task.render_instruction(SENTINEL)
         if lead:
             s += "\n" + lead
         before, after = s.split(SENTINEL)
         return cls(before, after, " " if lead else "", add_special_tokens=True)
 
     @classmethod
-    def for_chat(cls, task: Task, tokenizer: Any) -> PromptParts:
+    def for_chat(
+        cls, task: Task, tokenizer: Any, examples: Sequence[tuple[str, str]] = ()
+    ) -> PromptParts:
         messages = []
         if task.system:
             messages.append({"role": "system", "content": task.system})
+        start = task.answer_start + " " if task.answer_start else ""
+        for t, y in examples:  # in-context examples as earlier turns of the conversation
+            messages.append({"role": "user", "content": task.render_instruction(t)})
+            messages.append({"role": "assistant", "content": start + answer_word(task, y)})
         messages.append({"role": "user", "content": task.render_instruction(SENTINEL)})
         s = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         before, after = s.split(SENTINEL)
@@ -65,11 +79,20 @@ class PromptParts:
         return cls(before, after + task.answer_start, sep, add_special_tokens=False)
 
 
-def build_prompt(task: Task, lm: Any) -> PromptParts:
-    """The prompt parts for ``task`` on ``lm`` (a LoadedModel)."""
+def answer_word(task: Task, label: str) -> str:
+    """How an example's answer is written: the label's first surface word."""
+    for lb in task.labels:
+        if lb.name == label:
+            return lb.words[0]
+    raise InputError(f"example label {label!r} is not one of the task's labels {task.label_names}")
+
+
+def build_prompt(task: Task, lm: Any, examples: Sequence[tuple[str, str]] = ()) -> PromptParts:
+    """The prompt parts for ``task`` on ``lm`` (a LoadedModel), with in-context examples
+    (text, label) shown before the text, in order."""
     if lm.chat and getattr(lm.tokenizer, "chat_template", None):
-        return PromptParts.for_chat(task, lm.tokenizer)
-    return PromptParts.plain(task)
+        return PromptParts.for_chat(task, lm.tokenizer, examples)
+    return PromptParts.plain(task, examples)
 
 
 def encode(tokenizer: Any, texts: list[str], add_special_tokens: bool) -> list[list[int]]:

@@ -82,9 +82,11 @@ class LabelScorer:
         self._seqs2 = sorted({tuple(w[:-1]) for w in self.word_ids if len(w) > 1})
 
     @classmethod
-    def for_task(cls, lm: Any, task: Task, **kw: Any) -> LabelScorer:
+    def for_task(
+        cls, lm: Any, task: Task, examples: Sequence[tuple[str, str]] = (), **kw: Any
+    ) -> LabelScorer:
         words = [task.expanded_words(lb) for lb in task.labels]
-        return cls(lm, build_prompt(task, lm), words, **kw)
+        return cls(lm, build_prompt(task, lm, examples), words, **kw)
 
     # -- public -----------------------------------------------------------------------------
     def log_probs(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""Few-shot classification: K labelled examples in the prompt, then the text.
+
+Examples come from ``examples=[(text, label), ...]`` or from :meth:`FewShot.fit` (a training
+split); see :mod:`lmtask.examples` for ``select`` (random, balanced, nearest) and ``order``.
+For chat models each example is an earlier user/assistant turn. Texts that share examples
+share one scorer, so the prompt up to the text (examples included) is encoded once.
+
+>>> import lmtask
+>>> ex = [("Great!", "positive"), ("Awful.", "negative")]
+>>> clf = lmtask.FewShot(task="sentiment", shots=2, examples=ex)  # doctest: +SKIP
+>>> clf.predict(["I love it"])[0].label  # doctest: +SKIP
+'positive'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lmtask.errors import InputError
+from lmtask.examples import ExampleSelector
+from lmtask.methods.base import register_method
+from lmtask.methods.prompt_base import Examples, PromptClassifier, PromptConfig
+from lmtask.tasks import Task
+
+
+@dataclass
+class FewShotConfig(PromptConfig):
+    """Options of :class:`FewShot`: those of PromptConfig plus the example choice."""
+
+    shots: int = 4
+    select: str = "balanced"  # random | balanced | nearest
+    order: str = "fixed"  # fixed | shuffle
+    seed: int = 0
+
+
+@register_method("few-shot")
+class FewShot(PromptClassifier):
+    """K-shot prompting; see the module docstring."""
+
+    config_class = FewShotConfig
+    needs_training_data = True
+
+    def __init__(
+        self,
+        task: Task | str | None = None,
+        model: Any = None,
+        *,
+        examples: Sequence[tuple[str, str]] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(task, model, **kw)
+        self.selector: ExampleSelector | None = None
+        if examples is not None:
+            ex = list(examples)
+            self.fit([t for t, _ in ex], [y for _, y in ex])
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FewShot:
+        """Take (texts, labels) as the example pool."""
+        unknown = sorted(set(labels) - set(self.labels))
+        if unknown:
+            raise InputError(f"example labels {unknown} are not labels of the task {self.labels}")
+        c = self.config
+        self.selector = ExampleSelector(texts, labels, c.shots, c.select, c.order, c.seed)
+        self._scorers.clear()
+        self._bias.clear()
+        return self
+
+    def examples_for(self, texts: list[str]) -> list[Examples]:
+        if self.selector is None:
+            raise InputError(
+                "few-shot needs examples: pass examples=... or call fit(texts, labels)"
+            )
+        return self.selector.for_texts(texts)
+
+    def describe(self) -> dict[str, Any]:
+        c = self.config
+        return {**super().describe(), "shots": c.shots, "select": c.select, "order": c.order,
+                "seed": c.seed}  # fmt: skip

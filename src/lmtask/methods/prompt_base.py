@@ -1,0 +1,166 @@
+"""What every prompt method shares: scoring or generating, calibration, abstention.
+
+A prompt method decides, for each text, which in-context examples its prompt shows (none for
+zero-shot); texts that share examples share one :class:`~lmtask.scoring.LabelScorer` (so the
+prompt up to the text is encoded once). On top: contextual calibration (``calibrate=True``)
+and abstention (``min_confidence``: below it the label is ``None``, "unknown").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lmtask.answer_matching import match_label
+from lmtask.calibration import calibrate, content_free_bias
+from lmtask.errors import InputError
+from lmtask.generation import generate_from_ids
+from lmtask.methods.base import Classifier, check_texts
+from lmtask.models import load_model
+from lmtask.prediction import Prediction
+from lmtask.progress import progress_bar
+from lmtask.prompting import build_prompt, encode_prompts
+from lmtask.scoring import LabelScorer
+from lmtask.tasks import Task, resolve_task
+
+MODES = ("score", "generate")
+Examples = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class PromptConfig:
+    """Options shared by the prompt methods (all have sensible defaults)."""
+
+    mode: str = "score"
+    normalize: bool = False  # divide label log-likelihoods by their token count
+    batch_size: int = 8
+    max_new_tokens: int = 16  # generate mode
+    max_length: int | None = None  # cap on prompt tokens; default: the model's window
+    calibrate: bool = False  # contextual calibration (score mode)
+    min_confidence: float = 0.0  # abstain ("unknown") below this probability
+
+
+class PromptClassifier(Classifier):
+    """Base of zero-shot, few-shot and chain-of-thought; see the module docstring."""
+
+    config_class: type = PromptConfig
+
+    def __init__(
+        self,
+        task: Task | str | None = None,
+        model: Any = None,
+        *,
+        labels: Sequence[str] | str | None = None,
+        dtype: str = "auto",
+        config: Any = None,
+        **options: Any,
+    ) -> None:
+        from lmtask.models import DEFAULT_MODEL
+
+        self.task = resolve_task(task, labels)
+        self.config = config or self.config_class(**options)
+        if self.config.mode not in MODES:
+            raise InputError(f"unknown mode {self.config.mode!r}; use one of {MODES}")
+        if not 0.0 <= self.config.min_confidence <= 1.0:
+            raise InputError(f"min_confidence must be in [0, 1], not {self.config.min_confidence}")
+        self.lm = load_model(model if model is not None else DEFAULT_MODEL, dtype=dtype)
+        self._scorers: dict[Examples, LabelScorer] = {}
+        self._bias: dict[Examples, np.ndarray] = {}
+
+    # -- what subclasses decide ---------------------------------------------------------
+    def examples_for(self, texts: list[str]) -> list[Examples]:
+        """The in-context examples of each text's prompt (none by default)."""
+        return [()] * len(texts)
+
+    # -- shared machinery ---------------------------------------------------------------
+    def scorer(self, examples: Examples = ()) -> LabelScorer:
+        if examples not in self._scorers:
+            self._scorers[examples] = LabelScorer.for_task(
+                self.lm,
+                self.task,
+                examples,
+                normalize=self.config.normalize,
+                batch_size=self.config.batch_size,
+                max_length=self.config.max_length,
+            )
+        return self._scorers[examples]
+
+    def bias(self, examples: Examples = ()) -> np.ndarray:
+        """log label distribution on content-free inputs, for this prompt."""
+        if examples not in self._bias:
+            self._bias[examples] = content_free_bias(self.scorer(examples))
+        return self._bias[examples]
+
+    def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        """(n, n_labels) label log-probabilities (calibrated if configured)."""
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.labels)))
+        groups: dict[Examples, list[int]] = {}
+        for i, ex in enumerate(self.examples_for(texts)):
+            groups.setdefault(ex, []).append(i)
+        for ex, idx in groups.items():
+            lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
+            if self.config.calibrate:
+                lp = calibrate(lp, self.bias(ex))
+            out[idx] = lp
+        return out
+
+    def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        texts = check_texts(texts)
+        if not texts:
+            return []
+        with progress_bar(len(texts), "classifying", enabled=progress) as advance:
+            if self.config.mode == "generate":
+                return self._generate(texts, advance)
+            probs = np.exp(self.log_probs(texts, advance))
+        names = self.labels
+        preds = []
+        for row in probs:
+            best = int(row.argmax())
+            label = names[best] if row[best] >= self.config.min_confidence else None
+            preds.append(Prediction(label, {n: float(p) for n, p in zip(names, row, strict=True)}))
+        return preds
+
+    def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
+        if self.config.mode == "score":
+            texts = check_texts(texts)
+            return np.exp(self.log_probs(texts)).reshape(len(texts), len(self.labels))
+        return super().predict_proba(texts)
+
+    def _generate(self, texts: list[str], advance: Any) -> list[Prediction]:
+        window = min(self.lm.max_length, self.config.max_length or self.lm.max_length)
+        answers = [""] * len(texts)
+        groups: dict[Examples, list[int]] = {}
+        for i, ex in enumerate(self.examples_for(texts)):
+            groups.setdefault(ex, []).append(i)
+        for ex, idx in groups.items():
+            parts = build_prompt(self.task, self.lm, ex)
+            ids = encode_prompts(
+                self.lm.tokenizer,
+                parts,
+                [texts[i] for i in idx],
+                window - self.config.max_new_tokens,
+            )
+            outs = generate_from_ids(
+                self.lm, ids, self.config.max_new_tokens, self.config.batch_size, advance
+            )
+            for i, a in zip(idx, outs, strict=True):
+                answers[i] = a
+        preds = []
+        for a in answers:
+            label = match_label(a, self.task)
+            preds.append(Prediction(label, {n: float(n == label) for n in self.labels}, raw=a))
+        return preds
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **super().describe(),
+            "model": self.lm.name,
+            "model_hash": self.lm.source_hash,
+            "mode": self.config.mode,
+            "calibrate": self.config.calibrate,
+            "min_confidence": self.config.min_confidence,
+        }

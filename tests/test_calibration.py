@@ -1,0 +1,60 @@
+"""Contextual calibration and abstention."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import lmtask
+from lmtask.calibration import CONTENT_FREE, calibrate, content_free_bias
+
+
+def test_calibration_divides_out_a_fixed_bias():
+    bias = np.log([0.6, 0.3, 0.1])
+    lp = np.log([[0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.2, 0.2, 0.6]])
+    got = np.exp(calibrate(lp, bias))
+    np.testing.assert_allclose(got[0], [1 / 3] * 3)  # the bias itself becomes uniform
+    expect = np.array([0.3 / 0.6, 0.3 / 0.3, 0.4 / 0.1])
+    np.testing.assert_allclose(got[1], expect / expect.sum())
+    np.testing.assert_allclose(got.sum(1), 1.0)
+
+
+class FixedScorer:
+    def __init__(self, table):
+        self.table = table
+        self.seen = []
+
+    def log_probs(self, texts):
+        self.seen.extend(texts)
+        return np.log(np.array([self.table[t] for t in texts]))
+
+
+def test_content_free_bias_averages_the_content_free_inputs():
+    s = FixedScorer({"N/A": [0.8, 0.2], "": [0.6, 0.4], "[MASK]": [0.7, 0.3]})
+    np.testing.assert_allclose(np.exp(content_free_bias(s)), [0.7, 0.3])
+    assert s.seen == list(CONTENT_FREE)
+
+
+def test_calibrated_classifier_is_uniform_on_content_free_input(tiny_factory):
+    clf = lmtask.ZeroShot(task="sentiment", model=tiny_factory(), calibrate=True)
+    p = clf.predict_proba(["N/A", "I love it"])
+    raw = lmtask.ZeroShot(task="sentiment", model=tiny_factory()).predict_proba(["N/A"])
+    assert not np.allclose(raw[0], 1 / 3, atol=1e-3), "the tiny model should have a bias"
+    # "N/A" alone is one of the three content-free inputs, so not exactly uniform; the mean is.
+    mean_cf = np.exp(clf.log_probs(list(CONTENT_FREE))).mean(0)
+    np.testing.assert_allclose(mean_cf / mean_cf.sum(), 1 / 3, atol=0.05)
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    assert clf.describe()["calibrate"] is True
+
+
+def test_abstention_below_min_confidence(tiny_factory):
+    lm = tiny_factory()
+    base = lmtask.ZeroShot(task="sentiment", model=lm).predict(["a", "b", "c", "d"])
+    conf = sorted(p.confidence for p in base)
+    cut = (conf[1] + conf[2]) / 2
+    preds = lmtask.ZeroShot(task="sentiment", model=lm, min_confidence=cut).predict(
+        ["a", "b", "c", "d"]
+    )
+    for p, b in zip(preds, base, strict=True):
+        assert p.scores == b.scores
+        assert p.label == (b.label if b.confidence >= cut else None)
+    assert sum(p.label is None for p in preds) == 2
