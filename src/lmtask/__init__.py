@@ -15,6 +15,7 @@ from typing import Any
 
 from lmtask.errors import InputError, LmtaskError, ModelNotFoundError, TaskError
 from lmtask.methods import (
+    ChainOfThought,
     Classifier,
     FewShot,
     ZeroShot,
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "ChainOfThought",
     "Classifier",
     "FewShot",
     "InputError",

@@ -25,6 +25,7 @@ class Prediction:
     label: str | None
     scores: dict[str, float] = field(default_factory=dict)
     raw: str | None = None
+    rationale: str | None = None  # chain-of-thought reasoning, when the method writes one
 
     @property
     def confidence(self) -> float:
@@ -32,6 +33,7 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        if d["raw"] is None:
-            del d["raw"]
+        for k in ("raw", "rationale"):
+            if d[k] is None:
+                del d[k]
         return d
