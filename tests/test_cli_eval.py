@@ -126,3 +126,69 @@ def test_datasets_export_bbc(app, tmp_path):
     assert res.exit_code == 0, res.output
     lines = out.read_text().splitlines()
     assert len(lines) == 2225 and set(json.loads(lines[0])) == {"text", "label"}
+
+
+DISTINCT = [(f"I really love thing number {i}!", "positive") for i in range(12)] + [
+    (f"I truly hate thing number {i}.", "negative") for i in range(12)
+]
+
+
+@pytest.fixture()
+def distinct_csv(tmp_path):
+    path = tmp_path / "distinct.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows(DISTINCT)
+    return path
+
+
+@pytest.mark.parametrize(
+    "spec, name, opts",
+    [
+        ("zero-shot", "zero-shot", {}),
+        ("zero-shot:generate", "zero-shot", {"mode": "generate"}),
+        ("few-shot:shots=8:select=nearest", "few-shot", {"shots": 8, "select": "nearest"}),
+        ("zero-shot:calibrate:min_confidence=0.6", "zero-shot",
+         {"calibrate": True, "min_confidence": 0.6}),
+    ],
+)  # fmt: skip
+def test_parse_method(spec, name, opts):
+    from lmtask.cli_eval import parse_method
+
+    assert parse_method(spec) == (name, opts)
+
+
+def test_bad_method_option_is_refused(app, distinct_csv, tmp_path, tiny_factory):
+    res = _run(app, ["eval", distinct_csv, "--method", "zero-shot:wings=2", "--model", SMOL,
+                     "--dtype", "float32", "--out", tmp_path / "x"])  # fmt: skip
+    assert res.exit_code == 2
+    assert "no option(s) ['wings']" in res.output
+
+
+def test_pool_never_holds_an_evaluated_row(distinct_csv):
+    from lmtask.cli_eval import eval_rows_and_pool
+
+    path = str(distinct_csv)
+    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, None, 0, None, 0.25)
+    assert len(rows) == 6 and len(pool) == 18
+    assert not set(rows.texts) & set(pool.texts)
+    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, 8, 0, None, 0.25)
+    assert len(rows) == 8 and len(pool) == 16 and not set(rows.texts) & set(pool.texts)
+    rows, pool = eval_rows_and_pool(path, ["zero-shot"], None, None, None, 0, None, 0.2)
+    assert pool is None and len(rows) == 24
+
+
+@pytest.mark.slow
+def test_compare_prompt_ladder_on_the_same_rows(app, distinct_csv, tmp_path, smol):
+    out = tmp_path / "ladder"
+    methods = "zero-shot,zero-shot:calibrate,few-shot:shots=2,majority"
+    res = _run(app, ["compare", distinct_csv, "--methods", methods, "--model", SMOL,
+                     "--dtype", "float32", "--test-size", "0.25", "--out", out])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "compare.json").read_text())
+    assert doc["n"] == 6  # every method evaluated on the same held-out rows
+    assert [m["method"] for m in doc["methods"]] == methods.split(",")
+    few = doc["methods"][2]["classifier"]
+    assert few["method"] == "few-shot" and few["shots"] == 2
+    assert doc["methods"][1]["classifier"]["calibrate"] is True

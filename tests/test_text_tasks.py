@@ -49,8 +49,10 @@ def test_builtin_registry():
     assert get_text_task("translate").render("x") == (
         "Translate the following text into French. Reply with the translation only.\n\nx"
     )
-    assert get_text_task("answer").render("ctx", question="Who?").endswith(
-        "Context:\nctx\n\nQuestion: Who?"
+    assert (
+        get_text_task("answer")
+        .render("ctx", question="Who?")
+        .endswith("Context:\nctx\n\nQuestion: Who?")
     )
 
 
@@ -72,7 +74,8 @@ def test_prompt_chat_and_plain(tiny_factory, name):
 
 def test_custom_template_and_system(tiny_factory):
     lm = tiny_factory("qwen2", chat=True)
-    parts = build_parts(get_text_task("custom"), lm, template="Title for {text} in {lang}", lang="en")
+    tpl = "Title for {text} in {lang}"
+    parts = build_parts(get_text_task("custom"), lm, template=tpl, lang="en")
     assert "Title for X in en" in parts.render("X")
     sys_task = TextTask("t", "Do: {text}", system="You are terse.")
     assert "You are terse." in build_parts(sys_task, lm).render("X")
@@ -146,15 +149,15 @@ def test_stop_strings_cut_output(tiny_factory):
 
 def test_seeded_sampling_reproducible(tiny_factory):
     lm = tiny_factory("qwen2")
-    cfg = GenerationConfig(max_new_tokens=8, temperature=1.5, top_p=0.95, seed=7)
+    cfg = GenerationConfig(max_new_tokens=5, temperature=1.5, top_p=0.95, seed=7)
+    texts = ["Other.", "More."]
     torch.manual_seed(123)
     before = torch.rand(1)
     torch.manual_seed(123)
-    a = generate([TEXT, "Other."], model=lm, config=cfg)
+    a = generate(texts, model=lm, config=cfg)
     assert torch.equal(torch.rand(1), before)  # the global RNG is left alone
-    assert a == generate([TEXT, "Other."], model=lm, config=cfg)
-    others = {tuple(generate([TEXT, "Other."], model=lm, config=cfg, seed=s)) for s in range(4)}
-    assert len(others) > 1
+    assert a == generate(texts, model=lm, config=cfg)
+    assert a != generate(texts, model=lm, config=cfg, seed=8)
 
 
 @pytest.mark.parametrize("stop", [None, ["e"]])

@@ -26,6 +26,7 @@ from lmtask.methods import (
 from lmtask.models import DEFAULT_MODEL, MODELS, LoadedModel, load_model
 from lmtask.prediction import Prediction
 from lmtask.tasks import Label, Task, get_task, list_tasks, register_task
+from lmtask.text_tasks import GenerationConfig, TextTask, generate, get_text_task, list_text_tasks
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "ChainOfThought",
     "Classifier",
     "FewShot",
+    "GenerationConfig",
     "InputError",
     "Label",
     "LmtaskError",
@@ -43,14 +45,18 @@ __all__ = [
     "Prediction",
     "Task",
     "TaskError",
+    "TextTask",
     "ZeroShot",
     "ZeroShotConfig",
     "__version__",
     "classify",
+    "generate",
     "get_method",
     "get_task",
+    "get_text_task",
     "list_methods",
     "list_tasks",
+    "list_text_tasks",
     "load_model",
     "register_task",
 ]

@@ -149,6 +149,10 @@ from lmtask.cli_eval import register as _register_eval  # noqa: E402
 
 _register_eval(app)
 
+from lmtask.cli_generate import register as _register_generate  # noqa: E402
+
+_register_generate(app)
+
 
 def main() -> None:  # pragma: no cover
     app()

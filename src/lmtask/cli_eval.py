@@ -20,7 +20,7 @@ from rich.table import Table
 from lmtask.errors import InputError, LmtaskError
 
 err = Console(stderr=True)
-PSEUDO = ("majority", "zero-shot:generate", "zero-shot:score")
+EXAMPLE_METHODS = "zero-shot,zero-shot:calibrate,few-shot:shots=4,few-shot:select=nearest,majority"
 
 TaskOpt = Annotated[str | None, typer.Option("--task", "-t", help="Task name or YAML/JSON file.")]
 LabelsOpt = Annotated[
@@ -41,6 +41,20 @@ LabelColOpt = Annotated[str | None, typer.Option(help="Label column of a data fi
 BatchOpt = Annotated[int, typer.Option(min=1)]
 DtypeOpt = Annotated[str, typer.Option(help="auto, bfloat16 or float32.")]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")]
+ShotsOpt = Annotated[int, typer.Option(min=0, help="Few-shot: examples per prompt.")]
+SelectOpt = Annotated[str, typer.Option(help="Few-shot: random, balanced or nearest.")]
+OrderOpt = Annotated[str, typer.Option(help="Few-shot: fixed or shuffle (by --seed).")]
+CalibrateOpt = Annotated[bool, typer.Option(help="Contextual calibration (prompt methods).")]
+MinConfOpt = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="Abstain ('unknown') below this probability.")
+]
+ExamplesOpt = Annotated[
+    str | None, typer.Option(help="Labelled file to draw few-shot examples from.")
+]
+TestSizeOpt = Annotated[
+    float,
+    typer.Option(help="Share of rows evaluated when examples come from the data itself."),
+]
 DataArg = Annotated[
     str, typer.Argument(help="A data file (csv, tsv, jsonl, parquet) or a packaged dataset.")
 ]
@@ -91,12 +105,42 @@ def _labels_for(data: Any, task: str | None, labels: str | None) -> str | list[s
     return labels
 
 
+def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"few-shot:shots=8:select=nearest:calibrate"`` -> ("few-shot", {options}).
+
+    Modifiers after the name, separated by ``:``: ``score``/``generate`` (mode),
+    ``calibrate``, or ``key=value`` for any option of the method's config.
+    """
+    name, *mods = [x.strip() for x in spec.split(":")]
+    opts: dict[str, Any] = {}
+    for m in mods:
+        if m in ("score", "generate"):
+            opts["mode"] = m
+        elif m == "calibrate":
+            opts["calibrate"] = True
+        elif "=" in m:
+            k, v = m.split("=", 1)
+            opts[k.strip().replace("-", "_")] = _value(v.strip())
+        elif m:
+            raise InputError(f"cannot read {m!r} in method {spec!r}: use name:key=value:...")
+    return name, opts
+
+
+def _value(v: str) -> Any:
+    for conv in (int, float):
+        try:
+            return conv(v)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(v.lower(), v)
+
+
 def check_methods(methods: list[str]) -> None:
-    """Reject unknown method names before any work starts."""
+    """Reject unknown method names (and unreadable specs) before any work starts."""
     from lmtask.methods import list_methods
 
-    known = list(PSEUDO) + [m for m in list_methods() if m not in PSEUDO]
-    bad = [m for m in methods if m not in known]
+    known = ["majority", *list_methods()]
+    bad = [m for m in methods if parse_method(m)[0] not in known]
     if bad:
         raise InputError(
             f"unknown method(s) {', '.join(map(repr, bad))}; available: {', '.join(known)}"
@@ -105,41 +149,89 @@ def check_methods(methods: list[str]) -> None:
         raise InputError(f"give at least one method with --methods; available: {', '.join(known)}")
 
 
+def needs_training(methods: list[str]) -> bool:
+    from lmtask.methods import get_method
+
+    return any(
+        getattr(get_method(n), "needs_training_data", False)
+        for n, _ in map(parse_method, methods)
+        if n != "majority"
+    )
+
+
 def build_classifier(
     method: str,
     data: Any,
     task: str | None,
     labels: Any,
     model: str | None,
-    mode: str,
-    batch_size: int,
-    dtype: str = "auto",
+    options: dict[str, Any],
+    pool: Any = None,
 ) -> Any:
-    """The classifier named ``method`` (a registered method or a pseudo-method)."""
+    """The classifier for a method spec; methods that learn from data are fit on ``pool``."""
+    import dataclasses
+
     from lmtask.evaluation import Majority
     from lmtask.methods import get_method
-    from lmtask.models import DEFAULT_MODEL
+    from lmtask.methods.prompt_base import PromptClassifier
 
-    model_name = model or DEFAULT_MODEL
-    if method == "majority":
+    name, mods = parse_method(method)
+    if name == "majority":
         return Majority(task, data.labels, labels=labels)
-    if method.startswith("zero-shot"):
-        from lmtask.methods.zero_shot import MODES, ZeroShot
+    cls = get_method(name)
+    opts = {**options, **mods}
+    if issubclass(cls, PromptClassifier):
+        fields = {f.name for f in dataclasses.fields(cls.config_class)}
+        unknown = sorted(k for k in mods if k not in fields)
+        if unknown:
+            raise InputError(f"{name} has no option(s) {unknown}; options: {sorted(fields)}")
+        dtype = opts.pop("dtype", "auto")
+        kw = {k: v for k, v in opts.items() if k in fields}
+        clf = cls(task=task, labels=labels, model=model, dtype=dtype, **kw)
+    else:
+        clf = cls(task=task, labels=labels, model=model)
+    if getattr(clf, "needs_training_data", False):
+        if pool is None or not len(pool):
+            raise InputError(f"{name} needs labelled examples: give --examples FILE")
+        clf.fit(pool.texts, pool.labels)
+    return clf
 
-        if ":" in method:
-            mode = method.split(":", 1)[1]
-        if mode not in MODES:
-            raise InputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-        return ZeroShot(
-            task=task,
-            labels=labels,
-            model=model_name,
-            mode=mode,
-            batch_size=batch_size,
-            dtype=dtype,
-        )
-    cls = get_method(method)
-    return cls(task=task, labels=labels, model=model_name)
+
+def eval_rows_and_pool(
+    data: str,
+    methods: list[str],
+    text_column: str | None,
+    label_column: str | None,
+    sample: int | None,
+    seed: int,
+    examples: str | None,
+    test_size: float,
+) -> tuple[Any, Any]:
+    """The rows to evaluate and, for methods that need examples, the pool they come from.
+
+    The pool never holds an evaluated row (nor a text identical to one): it is ``--examples``,
+    or the rest of the data outside ``--sample``, or the train part of a seeded split.
+    """
+    from lmtask.data import read_table, split
+
+    rows = load_data(data, text_column, label_column, None, seed)
+    if examples:
+        pool = read_table(examples)
+        full = rows
+    elif not needs_training(methods):
+        return load_data(data, text_column, label_column, sample, seed), None
+    else:
+        full, pool = rows, None
+    if sample is not None:
+        rows = load_data(data, text_column, label_column, sample, seed)
+    elif pool is None:
+        parts = split(full, dev=0.0, test=test_size, seed=seed)
+        rows, pool = parts.test, parts.train
+    if pool is None:
+        pool = full
+    held = set(rows.texts)
+    keep = [i for i, t in enumerate(pool.texts) if t not in held]
+    return rows, pool.subset(keep)
 
 
 def _eval(
@@ -148,9 +240,16 @@ def _eval(
     labels: LabelsOpt = None,
     model: ModelOpt = None,
     method: Annotated[
-        str, typer.Option(help="zero-shot, or another registered method.")
+        str, typer.Option(help="A method, e.g. zero-shot, few-shot, few-shot:select=nearest.")
     ] = "zero-shot",
     mode: ModeOpt = "score",
+    shots: ShotsOpt = 4,
+    select: SelectOpt = "balanced",
+    order: OrderOpt = "fixed",
+    calibrate: CalibrateOpt = False,
+    min_confidence: MinConfOpt = 0.0,
+    examples: ExamplesOpt = None,
+    test_size: TestSizeOpt = 0.2,
     limit: LimitOpt = None,
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
@@ -163,17 +262,24 @@ def _eval(
     """Evaluate a classifier on labelled data; write a report folder to --out."""
     from lmtask.evaluation import evaluate
 
+    opts = dict(mode=mode, shots=shots, select=select, order=order, seed=seed,
+                calibrate=calibrate, min_confidence=min_confidence, batch_size=batch_size,
+                dtype=dtype)  # fmt: skip
     try:
         check_methods([method])
-        rows = load_data(data, text_column, label_column, sample, seed)
+        rows, pool = eval_rows_and_pool(
+            data, [method], text_column, label_column, sample, seed, examples, test_size
+        )
         lbls = _labels_for(rows, task, labels)
-        clf = build_classifier(method, rows, task, lbls, model, mode, batch_size, dtype)
+        clf = build_classifier(method, rows, task, lbls, model, opts, pool)
         report = evaluate(clf, rows, limit=limit, progress=err.is_terminal)
         report.save(out)
     except LmtaskError as e:
         _fail(str(e))
     for line in rows.guessed + rows.notes:
         err.print(f"[dim]note:[/] {line}", highlight=False)
+    if pool is not None:
+        err.print(f"[dim]note:[/] examples drawn from {len(pool)} rows never evaluated")
     Console().print(report.rich_table())
     Console().print(f"report written to {out}")
 
@@ -181,12 +287,19 @@ def _eval(
 def _compare(
     data: DataArg,
     methods: Annotated[
-        str, typer.Option(help=f"Comma-separated methods, e.g. {','.join(PSEUDO)}.")
+        str, typer.Option(help=f"Comma-separated method specs, e.g. {EXAMPLE_METHODS}.")
     ] = "zero-shot,majority",
     task: TaskOpt = None,
     labels: LabelsOpt = None,
     model: ModelOpt = None,
     mode: ModeOpt = "score",
+    shots: ShotsOpt = 4,
+    select: SelectOpt = "balanced",
+    order: OrderOpt = "fixed",
+    calibrate: CalibrateOpt = False,
+    min_confidence: MinConfOpt = 0.0,
+    examples: ExamplesOpt = None,
+    test_size: TestSizeOpt = 0.2,
     limit: LimitOpt = None,
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
@@ -202,17 +315,22 @@ def _compare(
 
     names = [m.strip() for m in methods.split(",") if m.strip()]
     results: list[dict[str, Any]] = []
+    opts = dict(mode=mode, shots=shots, select=select, order=order, seed=seed,
+                calibrate=calibrate, min_confidence=min_confidence, batch_size=batch_size,
+                dtype=dtype)  # fmt: skip
     try:
         check_methods(names)
-        rows = load_data(data, text_column, label_column, sample, seed)
+        rows, pool = eval_rows_and_pool(
+            data, names, text_column, label_column, sample, seed, examples, test_size
+        )
         if limit is not None:
             rows = rows.subset(range(min(limit, len(rows))))
         lbls = _labels_for(rows, task, labels)
         out.mkdir(parents=True, exist_ok=True)
         for name in names:
-            clf = build_classifier(name, rows, task, lbls, model, mode, batch_size, dtype)
+            clf = build_classifier(name, rows, task, lbls, model, opts, pool)
             report = evaluate(clf, rows, progress=err.is_terminal)
-            sub = out / name.replace(":", "-")
+            sub = out / "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
             report.save(sub)
             results.append(
                 {
