@@ -120,6 +120,7 @@ def test_save_writes_consistent_folder(report, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "confusion_matrix.png",
+        "coverage.png",
         "predictions.jsonl",
         "reliability.png",
         "report.json",
@@ -195,3 +196,45 @@ def test_tiny_model_end_to_end(tiny_factory, tmp_path):
     out = rep.save(tmp_path / "tiny")
     assert json.loads((out / "report.json").read_text())["classifier"]["mode"] == "score"
     assert rep.rich_table().row_count >= 2
+
+
+def test_coverage_curve_by_hand():
+    from lmtask.evaluation import coverage_curve
+
+    curve = coverage_curve([0.9, 0.8, 0.6, 0.4], [True, False, True, False], [0.0, 0.5, 0.85])
+    assert curve == [
+        {"threshold": 0.0, "coverage": 1.0, "accuracy": 0.5},
+        {"threshold": 0.5, "coverage": 0.75, "accuracy": 2 / 3},
+        {"threshold": 0.85, "coverage": 0.25, "accuracy": 1.0},
+    ]
+
+
+def test_abstaining_classifier_report(tmp_path):
+    from lmtask.data import LabeledData
+    from lmtask.evaluation import evaluate
+    from lmtask.methods.base import Classifier
+    from lmtask.prediction import Prediction
+    from lmtask.tasks import Task
+
+    class Unsure(Classifier):
+        task = Task.from_labels("a,b")
+
+        def predict(self, texts, progress=False):
+            out = []
+            for t in texts:
+                pa = 0.9 if t.startswith("sure") else 0.55
+                label = "a" if pa >= 0.6 else None  # abstains below 0.6
+                out.append(Prediction(label, {"a": pa, "b": 1 - pa}))
+            return out
+
+    data = LabeledData(texts=["sure 1", "sure 2", "maybe 1", "maybe 2"],
+                       labels=["a", "a", "a", "b"], source="t")  # fmt: skip
+    rep = evaluate(Unsure(), data)
+    assert rep.coverage == 0.5
+    assert rep.accuracy == 0.5  # abstentions count as wrong
+    at = {c["threshold"]: c for c in rep.coverage_accuracy}
+    assert at[0.0]["coverage"] == 1.0 and at[0.0]["accuracy"] == 0.75
+    assert at[0.6]["coverage"] == 0.5 and at[0.6]["accuracy"] == 1.0
+    rep.save(tmp_path)
+    assert (tmp_path / "coverage.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Coverage versus accuracy" in (tmp_path / "report.md").read_text()

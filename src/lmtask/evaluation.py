@@ -71,6 +71,29 @@ def expected_calibration_error(
     return float(sum(b["count"] / n * abs(b["accuracy"] - b["confidence"]) for b in bins))
 
 
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
+
+
+def coverage_curve(
+    top_prob: Sequence[float], top_correct: Sequence[bool], thresholds: Sequence[float] = THRESHOLDS
+) -> list[dict[str, float]]:
+    """Abstention trade-off: answering only when the top probability is >= t, the share of
+    rows answered (coverage) and the accuracy on them, for each threshold t."""
+    p = np.asarray(top_prob, dtype=float)
+    ok = np.asarray(top_correct, dtype=bool)
+    out = []
+    for t in thresholds:
+        m = p >= t
+        out.append(
+            {
+                "threshold": float(t),
+                "coverage": float(m.mean()) if len(p) else 0.0,
+                "accuracy": float(ok[m].mean()) if m.any() else 0.0,
+            }
+        )
+    return out
+
+
 def compute_metrics(labels: Sequence[str], gold: Sequence[str], pred: Sequence[str | None]) -> dict:
     """Accuracy, macro-F1 (over labels seen in gold or predictions), per-class scores over
     ``labels`` and the confusion matrix (rows gold, columns predicted, plus "unknown")."""
@@ -156,6 +179,8 @@ class Report:
     classifier: dict[str, Any]
     data: dict[str, Any]
     reliability: list[dict[str, float]]
+    coverage: float = 1.0
+    coverage_accuracy: list[dict[str, float]] = field(default_factory=list)
     texts: list[str] = field(repr=False, default_factory=list)
     gold: list[str] = field(repr=False, default_factory=list)
     predictions: list[Prediction] = field(repr=False, default_factory=list)
@@ -164,6 +189,7 @@ class Report:
         keys = (
             "accuracy", "macro_f1", "ece", "n", "texts_per_s", "wall_s", "per_class",
             "confusion_matrix", "labels", "baseline", "classifier", "data", "reliability",
+            "coverage", "coverage_accuracy",
         )  # fmt: skip
         return {k: getattr(self, k) for k in keys}
 
@@ -189,6 +215,16 @@ class Report:
             f"| majority baseline ({self.baseline['label']!r}) accuracy | "
             f"{self.baseline['accuracy']:.4f} |",
             f"| majority baseline macro-F1 | {self.baseline['macro_f1']:.4f} |",
+            f"| coverage (rows given a label) | {self.coverage:.4f} |",
+            "",
+            "## Coverage versus accuracy (answer only when the top probability >= threshold)",
+            "",
+            "| threshold | coverage | accuracy |",
+            "|---|---|---|",
+            *(
+                f"| {c['threshold']:.2f} | {c['coverage']:.4f} | {c['accuracy']:.4f} |"
+                for c in self.coverage_accuracy
+            ),
             "",
             "## Per class",
             "",
@@ -229,6 +265,7 @@ class Report:
             out / "reliability.png",
             lambda p: plots.reliability_diagram(self.reliability, p, ece=self.ece),
         )
+        _plot_atomic(out / "coverage.png", lambda p: plots.coverage_plot(self.coverage_accuracy, p))
         return out
 
     def rich_table(self) -> Any:
@@ -278,6 +315,9 @@ def evaluate(
     metrics = compute_metrics(labels, gold, [p.label for p in preds])
     conf = [p.confidence for p in preds]
     correct = [p.label == g for p, g in zip(preds, gold, strict=True)]
+    top = [max(p.scores, key=p.scores.get) if p.scores else None for p in preds]
+    top_prob = [max(p.scores.values()) if p.scores else 0.0 for p in preds]
+    top_ok = [t == g for t, g in zip(top, gold, strict=True)]
     maj = majority_label(labels, gold)
     base = compute_metrics(labels, gold, [maj] * len(gold))
     return Report(
@@ -306,6 +346,8 @@ def evaluate(
             "notes": list(data.notes),
         },
         reliability=reliability_bins(conf, correct),
+        coverage=float(np.mean([p.label is not None for p in preds])),
+        coverage_accuracy=coverage_curve(top_prob, top_ok),
         texts=list(data.texts),
         gold=gold,
         predictions=list(preds),

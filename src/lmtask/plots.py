@@ -116,3 +116,20 @@ def compare_bar_chart(rows: Sequence[dict[str, Any]], path: Path) -> None:
         fig.savefig(path, format="png", dpi=100)
     finally:
         plt.close(fig)
+
+
+def coverage_plot(curve: Sequence[dict[str, float]], path: Path) -> None:
+    """Accuracy and coverage against the abstention threshold."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    t = [c["threshold"] for c in curve]
+    ax.plot(t, [c["accuracy"] for c in curve], marker="o", label="accuracy on answered rows")
+    ax.plot(t, [c["coverage"] for c in curve], marker="s", label="coverage (share answered)")
+    ax.set_xlabel("minimum confidence to answer")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Abstention: coverage versus accuracy")
+    ax.legend(loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, format="png")
+    plt.close(fig)
