@@ -90,3 +90,29 @@ def test_models_and_tasks_listing():
     assert "qwen2.5-coder-0.5b-instruct" in r.output and "smollm2-135m-instruct" in r.output
     r = run("tasks")
     assert r.exit_code == 0 and "code-language" in r.output
+
+
+def test_classify_few_shot_with_examples_file(smol, tmp_path):
+    ex = tmp_path / "ex.csv"
+    ex.write_text(
+        "text,label\nWhat a lovely day!,positive\nWorst service ever.,negative\n"
+        "I am furious!,angry\n"
+    )
+    r = run("classify", "I hate this.", "--task", "sentiment", "--method", "few-shot",
+            "--examples", str(ex), "--shots", "3", "--json", *SMOL)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.stdout)
+    assert row["label"] in {"positive", "negative", "angry"}
+    r = run("classify", "x", "--task", "sentiment", "--method", "few-shot", *SMOL)
+    assert r.exit_code == 2 and "needs labelled examples" in r.output
+
+
+def test_classify_abstains_and_explains(smol):
+    r = run("classify", "hm", "--task", "sentiment", "--min-confidence", "0.99", *SMOL)
+    assert r.exit_code == 0, r.output
+    label, prob, _ = r.stdout.strip().split("\t")
+    assert label == "unknown" and 0 < float(prob) < 0.99
+    r = run("classify", "I love it.", "--task", "sentiment", "--method",
+            "chain-of-thought:max_reasoning_tokens=8", "--explain", *SMOL)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "reasoning:" in r.stdout

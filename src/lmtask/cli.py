@@ -63,8 +63,23 @@ def classify(
     dtype: Annotated[str, typer.Option(help="auto, bfloat16 or float32.")] = "auto",
     normalize: Annotated[bool, typer.Option(help="Length-normalise label scores.")] = False,
     max_new_tokens: Annotated[int, typer.Option(min=1, help="Generate mode only.")] = 16,
+    method: Annotated[
+        str, typer.Option(help="zero-shot, few-shot or chain-of-thought (or name:key=value).")
+    ] = "zero-shot",
+    examples: Annotated[
+        str | None, typer.Option(help="Labelled file (CSV/JSONL/...) of few-shot examples.")
+    ] = None,
+    shots: Annotated[int, typer.Option(min=0, help="Few-shot: examples per prompt.")] = 4,
+    select: Annotated[
+        str, typer.Option(help="Few-shot: random, balanced or nearest.")
+    ] = "balanced",
+    calibrate: Annotated[bool, typer.Option(help="Contextual calibration.")] = False,
+    min_confidence: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Answer 'unknown' below this probability.")
+    ] = 0.0,
+    explain: Annotated[bool, typer.Option(help="Show the chain-of-thought reasoning.")] = False,
 ) -> None:
-    """Classify texts with a zero-shot prompt; prints label and probability per text."""
+    """Classify texts by prompting (zero-shot by default); prints label and probability."""
     try:
         items: list[str] = []
         for t in texts or []:
@@ -73,20 +88,20 @@ def classify(
             items.extend(_read_texts(file, column))
         if not texts and not file:
             _fail("give texts to classify, '-' for stdin, or --file")
-        from lmtask.methods.zero_shot import ZeroShot
+        from lmtask.cli_eval import build_classifier, check_methods
 
+        check_methods([method])
+        pool = None
+        if examples:
+            from lmtask.data import read_table
+
+            pool = read_table(examples)
+        opts = dict(mode=mode, dtype=dtype, batch_size=batch_size, normalize=normalize,
+                    max_new_tokens=max_new_tokens, shots=shots, select=select,
+                    calibrate=calibrate, min_confidence=min_confidence)  # fmt: skip
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            clf = ZeroShot(
-                task=task,
-                labels=labels,
-                model=model,
-                mode=mode,
-                dtype=dtype,
-                batch_size=batch_size,
-                normalize=normalize,
-                max_new_tokens=max_new_tokens,
-            )
+            clf = build_classifier(method, None, task, labels, model, opts, pool)
             preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
         for w in caught:
             if w.category is TruncationWarning:
@@ -99,10 +114,13 @@ def classify(
             out.write(json.dumps({"text": text, **p.to_dict()}, ensure_ascii=False) + "\n")
         else:
             label = p.label if p.label is not None else "unknown"
-            prob = f"{p.confidence:.3f}" if mode == "score" else (p.raw or "")
+            top = max(p.scores.values()) if p.scores else 0.0
+            prob = f"{top:.3f}" if mode == "score" else (p.raw or "")
             short = text.replace("\n", "\\n")
             short = short if len(short) <= 70 else short[:67] + "..."
             out.write(f"{label}\t{prob}\t{short}\n")
+            if explain and p.rationale:
+                out.write(f"  reasoning: {p.rationale}\n")
 
 
 @app.command()
