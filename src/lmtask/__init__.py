@@ -18,6 +18,7 @@ from lmtask.methods import (
     ChainOfThought,
     Classifier,
     FewShot,
+    MultiLabel,
     ZeroShot,
     ZeroShotConfig,
     get_method,
@@ -26,6 +27,7 @@ from lmtask.methods import (
 from lmtask.models import DEFAULT_MODEL, MODELS, LoadedModel, load_model
 from lmtask.prediction import Prediction
 from lmtask.tasks import Label, Task, get_task, list_tasks, register_task
+from lmtask.template_search import Candidate, SearchResult, builtin_candidates, search
 from lmtask.text_tasks import GenerationConfig, TextTask, generate, get_text_task, list_text_tasks
 
 __version__ = "0.1.0"
@@ -33,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "Candidate",
     "ChainOfThought",
     "Classifier",
     "FewShot",
@@ -42,13 +45,16 @@ __all__ = [
     "LmtaskError",
     "LoadedModel",
     "ModelNotFoundError",
+    "MultiLabel",
     "Prediction",
+    "SearchResult",
     "Task",
     "TaskError",
     "TextTask",
     "ZeroShot",
     "ZeroShotConfig",
     "__version__",
+    "builtin_candidates",
     "classify",
     "generate",
     "get_method",
@@ -59,6 +65,7 @@ __all__ = [
     "list_text_tasks",
     "load_model",
     "register_task",
+    "search",
 ]
 
 

@@ -171,6 +171,10 @@ from lmtask.cli_generate import register as _register_generate  # noqa: E402
 
 _register_generate(app)
 
+from lmtask.cli_search import register as _register_search  # noqa: E402
+
+_register_search(app)
+
 
 def main() -> None:  # pragma: no cover
     app()

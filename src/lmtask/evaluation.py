@@ -380,3 +380,51 @@ def _plot_atomic(path: Path, draw: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def multilabel_metrics(
+    labels: Sequence[str], gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Micro/macro F1, subset accuracy (exact set match) and per-label scores, by sklearn.
+
+    >>> m = multilabel_metrics(["a", "b"], [["a"], ["a", "b"]], [["a"], ["a"]])
+    >>> m["subset_accuracy"], round(m["micro_f1"], 3)
+    (0.5, 0.8)
+    """
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    unknown = sorted({g for row in gold for g in row} - set(labels))
+    if unknown:
+        raise InputError(f"gold labels {unknown} are not labels of the classifier {list(labels)}")
+    mlb = MultiLabelBinarizer(classes=list(labels))
+    y_true, y_pred = mlb.fit_transform(gold), mlb.transform(pred)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    return {
+        "subset_accuracy": float(accuracy_score(y_true, y_pred)),
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "per_label": {
+            lb: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(s[i]),
+            }
+            for i, lb in enumerate(labels)
+        },
+        "n": len(gold),
+    }
+
+
+def evaluate_multilabel(
+    classifier: Any, texts: Sequence[str], gold: Sequence[Sequence[str]], progress: bool = False
+) -> dict[str, Any]:
+    """Run a multi-label classifier and score its label sets against ``gold``."""
+    start = time.perf_counter()
+    preds = classifier.predict(list(texts), progress=progress)
+    wall = time.perf_counter() - start
+    out = multilabel_metrics(classifier.labels, gold, [p.labels or [] for p in preds])
+    out.update(texts_per_s=len(texts) / wall if wall > 0 else float("inf"), wall_s=wall,
+               classifier=classifier.describe())  # fmt: skip
+    return out

@@ -26,6 +26,7 @@ class Prediction:
     scores: dict[str, float] = field(default_factory=dict)
     raw: str | None = None
     rationale: str | None = None  # chain-of-thought reasoning, when the method writes one
+    labels: list[str] | None = None  # multi-label: every label given (scores are per label)
 
     @property
     def confidence(self) -> float:
@@ -33,7 +34,7 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("raw", "rationale"):
+        for k in ("raw", "rationale", "labels"):
             if d[k] is None:
                 del d[k]
         return d
