@@ -18,6 +18,9 @@ import torch
 
 from lmtask.models.registry import get_spec
 
+_CACHE: dict[int, dict[str, np.ndarray]] = {}
+_CACHE_MAX = 200_000
+
 
 @functools.lru_cache(maxsize=2)
 def _load(alias: str):
@@ -39,8 +42,21 @@ class Embedder:
         self.batch_size = batch_size
         self.max_length = max_length
 
-    @torch.inference_mode()
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) unit vectors; texts seen before (by this model) come from a cache."""
+        cache = _CACHE.setdefault(id(self.model), {})
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            for t, v in zip(missing, self._encode(missing), strict=True):
+                if len(cache) < _CACHE_MAX:
+                    cache[t] = v
+        if any(t not in cache for t in texts):  # cache full: encode what it could not hold
+            return self._encode(list(texts))
+        dim = self.model.config.hidden_size
+        return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
+
+    @torch.inference_mode()
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         out = []
         for s in range(0, len(texts), self.batch_size):
             batch = self.tok(

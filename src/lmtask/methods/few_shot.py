@@ -33,6 +33,7 @@ class FewShotConfig(PromptConfig):
     select: str = "balanced"  # random | balanced | nearest
     order: str = "fixed"  # fixed | shuffle
     seed: int = 0
+    example_chars: int | None = None  # cut each example text to this many characters
 
 
 @register_method("few-shot")
@@ -62,6 +63,7 @@ class FewShot(PromptClassifier):
         if unknown:
             raise InputError(f"example labels {unknown} are not labels of the task {self.labels}")
         c = self.config
+        texts = [_clip(t, c.example_chars) for t in texts]
         self.selector = ExampleSelector(texts, labels, c.shots, c.select, c.order, c.seed)
         self._scorers.clear()
         self._bias.clear()
@@ -78,3 +80,11 @@ class FewShot(PromptClassifier):
         c = self.config
         return {**super().describe(), "shots": c.shots, "select": c.select, "order": c.order,
                 "seed": c.seed}  # fmt: skip
+
+
+def _clip(text: str, n: int | None) -> str:
+    """Long examples (news articles) cut to ``n`` characters at a word boundary, with "..."."""
+    if n is None or len(text) <= n:
+        return text
+    cut = text[:n].rsplit(" ", 1)[0]
+    return cut + " ..."
