@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lmtask.artifacts import load, save
 from lmtask.errors import InputError, LmtaskError, ModelNotFoundError, TaskError
 from lmtask.methods import (
     ChainOfThought,
@@ -63,8 +64,10 @@ __all__ = [
     "list_methods",
     "list_tasks",
     "list_text_tasks",
+    "load",
     "load_model",
     "register_task",
+    "save",
     "search",
 ]
 

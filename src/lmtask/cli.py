@@ -108,19 +108,56 @@ def classify(
                 err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
     except LmtaskError as e:
         _fail(str(e))
+    _write_predictions(items, preds, as_json, explain)
+
+
+def _write_predictions(items: list[str], preds: list, as_json: bool, explain: bool) -> None:
     out = sys.stdout
     for text, p in zip(items, preds, strict=True):
         if as_json:
             out.write(json.dumps({"text": text, **p.to_dict()}, ensure_ascii=False) + "\n")
-        else:
-            label = p.label if p.label is not None else "unknown"
-            top = max(p.scores.values()) if p.scores else 0.0
-            prob = f"{top:.3f}" if mode == "score" else (p.raw or "")
-            short = text.replace("\n", "\\n")
-            short = short if len(short) <= 70 else short[:67] + "..."
-            out.write(f"{label}\t{prob}\t{short}\n")
-            if explain and p.rationale:
-                out.write(f"  reasoning: {p.rationale}\n")
+            continue
+        label = p.label if p.label is not None else "unknown"
+        top = max(p.scores.values()) if p.scores else 0.0
+        prob = f"{top:.3f}" if p.raw is None else p.raw
+        short = text.replace("\n", "\\n")
+        short = short if len(short) <= 70 else short[:67] + "..."
+        out.write(f"{label}\t{prob}\t{short}\n")
+        if explain and p.rationale:
+            out.write(f"  reasoning: {p.rationale}\n")
+
+
+@app.command()
+def predict(
+    artifact: Annotated[str, typer.Argument(help="A folder saved by lmtask (tune, save).")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Texts, files (txt/CSV/JSONL) or '-' for stdin.")
+    ] = None,
+    column: Annotated[str | None, typer.Option(help="Text column of a CSV/JSONL file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    explain: Annotated[bool, typer.Option(help="Show chain-of-thought reasoning.")] = False,
+) -> None:
+    """Predict with a saved classifier; prints label and probability per text."""
+    from pathlib import Path
+
+    try:
+        items: list[str] = []
+        for x in inputs or []:
+            if x == "-":
+                items.extend(sys.stdin.read().splitlines())
+            elif Path(x).is_file():
+                items.extend(_read_texts(x, column))
+            else:
+                items.append(x)
+        if not items:
+            _fail("give texts, files or '-' to predict")
+        from lmtask.artifacts import load
+
+        clf = load(artifact)
+        preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
+    except LmtaskError as e:
+        _fail(str(e))
+    _write_predictions(items, preds, as_json, explain)
 
 
 @app.command()

@@ -258,6 +258,9 @@ def _eval(
     batch_size: BatchOpt = 8,
     dtype: DtypeOpt = "auto",
     out: OutOpt = Path("lmtask-eval"),
+    artifact: Annotated[
+        str | None, typer.Option(help="Evaluate a saved classifier (lmtask tune) instead.")
+    ] = None,
 ) -> None:
     """Evaluate a classifier on labelled data; write a report folder to --out."""
     from lmtask.evaluation import evaluate
@@ -266,12 +269,21 @@ def _eval(
                 calibrate=calibrate, min_confidence=min_confidence, batch_size=batch_size,
                 dtype=dtype)  # fmt: skip
     try:
-        check_methods([method])
-        rows, pool = eval_rows_and_pool(
-            data, [method], text_column, label_column, sample, seed, examples, test_size
-        )
-        lbls = _labels_for(rows, task, labels)
-        clf = build_classifier(method, rows, task, lbls, model, opts, pool)
+        if artifact:
+            from lmtask.artifacts import load
+
+            rows, pool = load_data(data, text_column, label_column, sample, seed), None
+            clf = load(artifact)
+            trained_on = load_manifest_data(artifact)
+            if trained_on and trained_on == _fingerprint(rows):
+                err.print("[yellow]warning:[/] these are the rows the artifact was fit on")
+        else:
+            check_methods([method])
+            rows, pool = eval_rows_and_pool(
+                data, [method], text_column, label_column, sample, seed, examples, test_size
+            )
+            lbls = _labels_for(rows, task, labels)
+            clf = build_classifier(method, rows, task, lbls, model, opts, pool)
         report = evaluate(clf, rows, limit=limit, progress=err.is_terminal)
         report.save(out)
     except LmtaskError as e:
@@ -282,6 +294,76 @@ def _eval(
         err.print(f"[dim]note:[/] examples drawn from {len(pool)} rows never evaluated")
     Console().print(report.rich_table())
     Console().print(f"report written to {out}")
+
+
+def load_manifest_data(artifact: str) -> str | None:
+    from lmtask.artifacts import read_manifest
+
+    return read_manifest(artifact).get("data", {}).get("fingerprint")
+
+
+def _fingerprint(rows: Any) -> str:
+    from lmtask.data import fingerprint
+
+    return fingerprint(rows)
+
+
+def _tune(
+    data: DataArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Artifact folder to write.")],
+    task: TaskOpt = None,
+    labels: LabelsOpt = None,
+    model: ModelOpt = None,
+    method: Annotated[str, typer.Option(help="few-shot, zero-shot, ... (name:key=value).")] = (
+        "few-shot"
+    ),
+    mode: ModeOpt = "score",
+    shots: ShotsOpt = 4,
+    select: SelectOpt = "balanced",
+    order: OrderOpt = "fixed",
+    calibrate: CalibrateOpt = False,
+    min_confidence: MinConfOpt = 0.0,
+    test_size: Annotated[
+        float, typer.Option(help="Share of rows held out to measure the artifact (0: none).")
+    ] = 0.2,
+    seed: SeedOpt = 0,
+    text_column: TextColOpt = None,
+    label_column: LabelColOpt = None,
+    batch_size: BatchOpt = 8,
+    dtype: DtypeOpt = "auto",
+) -> None:
+    """Fit a method on labelled data and save it as an artifact folder (lmtask predict)."""
+    from lmtask.artifacts import save
+    from lmtask.data import split
+    from lmtask.evaluation import evaluate
+
+    opts = dict(mode=mode, shots=shots, select=select, order=order, seed=seed,
+                calibrate=calibrate, min_confidence=min_confidence, batch_size=batch_size,
+                dtype=dtype)  # fmt: skip
+    try:
+        check_methods([method])
+        rows = load_data(data, text_column, label_column, None, seed)
+        train, test = rows, None
+        if test_size > 0:
+            parts = split(rows, dev=0.0, test=test_size, seed=seed)
+            train, test = parts.train, parts.test
+        lbls = _labels_for(rows, task, labels)
+        clf = build_classifier(method, train, task, lbls, model, opts, train)
+        metrics = {}
+        if test is not None:
+            rep = evaluate(clf, test, progress=err.is_terminal)
+            metrics = {"accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "ece": rep.ece,
+                       "n": rep.n, "split_seed": seed, "test_size": test_size}  # fmt: skip
+        info = {"source": rows.source, "fingerprint": _fingerprint(train), "n": len(train)}
+        save(clf, out, metrics=metrics, data=info)
+    except LmtaskError as e:
+        _fail(str(e))
+    if metrics:
+        Console().print(
+            f"held-out accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
+            f"on {metrics['n']} rows"
+        )
+    Console().print(f"artifact written to {out}; use: lmtask predict {out} TEXT...")
 
 
 def _compare(
@@ -445,6 +527,7 @@ def register(app: typer.Typer) -> None:
     """Add ``eval``, ``compare`` and ``datasets`` to ``app``."""
     app.command("eval")(_eval)
     app.command("compare")(_compare)
+    app.command("tune")(_tune)
     app.add_typer(datasets_app, name="datasets")
 
 

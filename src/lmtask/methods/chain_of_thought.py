@@ -62,6 +62,12 @@ class ChainOfThought(PromptClassifier):
             if len(e) != 3 or e[2] not in self.labels:
                 raise ValueError(f"a chain-of-thought example is (text, reasoning, label): {e!r}")
 
+    def artifact_state(self) -> dict[str, Any]:
+        return {"examples": [list(e) for e in self.cot_examples]}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.cot_examples = [tuple(e) for e in state.get("examples", [])]
+
     def _parts(self) -> tuple[str, str]:
         """(before, after): the prompt around the text, ending where reasoning starts."""
         c, task, tok = self.config, self.task, self.lm.tokenizer

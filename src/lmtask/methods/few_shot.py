@@ -69,6 +69,15 @@ class FewShot(PromptClassifier):
         self._bias.clear()
         return self
 
+    def artifact_state(self) -> dict[str, Any]:
+        sel = self.selector
+        return {"pool": None if sel is None else {"texts": sel.texts, "labels": sel.labels}}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        pool = state.get("pool")
+        if pool:
+            self.fit(pool["texts"], pool["labels"])
+
     def examples_for(self, texts: list[str]) -> list[Examples]:
         if self.selector is None:
             raise InputError(

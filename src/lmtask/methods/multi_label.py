@@ -120,6 +120,14 @@ class MultiLabel(Classifier):
     def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
         return self.label_probs(check_texts(texts))
 
+    def artifact_state(self) -> dict[str, Any]:
+        return {"thresholds": self.thresholds}
+
+    @classmethod
+    def from_artifact(cls, task: Task, lm: Any, config: dict, state: dict, tensors: Any):
+        return cls(task=task, model=lm, thresholds=state.get("thresholds"),
+                   config=MultiLabelConfig(**config))  # fmt: skip
+
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "model": self.lm.name, "model_hash": self.lm.source_hash,
                 "multi_label": True, "thresholds": self.thresholds,

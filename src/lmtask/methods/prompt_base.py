@@ -155,6 +155,22 @@ class PromptClassifier(Classifier):
             preds.append(Prediction(label, {n: float(n == label) for n in self.labels}, raw=a))
         return preds
 
+    # -- artifacts ----------------------------------------------------------------------
+    def artifact_state(self) -> dict[str, Any]:
+        """What besides task, config and model this classifier needs to be rebuilt."""
+        return {}
+
+    @classmethod
+    def from_artifact(
+        cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
+    ) -> PromptClassifier:
+        clf = cls(task=task, model=lm, config=cls.config_class(**config))
+        clf.restore_state(state)
+        return clf
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Inverse of :meth:`artifact_state`."""
+
     def describe(self) -> dict[str, Any]:
         return {
             **super().describe(),

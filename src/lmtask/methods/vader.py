@@ -80,5 +80,9 @@ class Vader(Classifier):
         total = sum(scores.values()) or 1.0
         return Prediction(label, {k: v / total for k, v in scores.items()})
 
+    @classmethod
+    def from_artifact(cls, task: Task, lm: Any, config: dict, state: dict, tensors: Any):
+        return cls(task=task)
+
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         return [self._one(t) for t in check_texts(texts)]

@@ -1,0 +1,168 @@
+"""One folder format for every classifier: ``manifest.json`` plus safetensors weights.
+
+The manifest records the method, task, options, base model (alias and source hash), labels,
+training data fingerprint, metrics and the lmtask version; weights hold only what a method
+trained (nothing for prompt methods, whose few-shot examples live in the manifest).
+
+Writes are crash-safe: weights go to content-named files (``weights-<sha>.safetensors``),
+then ``manifest.json`` is replaced atomically (the commit point), then unreferenced weights
+are removed. A crash at any moment leaves a loadable artifact: the old one or the new one.
+Nothing is ever unpickled; the loader refuses a manifest whose model hash does not match
+the model it loads.
+
+>>> import lmtask, tempfile
+>>> clf = lmtask.ZeroShot(task="sentiment")                   # doctest: +SKIP
+>>> path = lmtask.save(clf, tempfile.mkdtemp() + "/sentiment")  # doctest: +SKIP
+>>> lmtask.load(path).predict(["I love it"])[0].label          # doctest: +SKIP
+'positive'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lmtask.errors import InputError, LmtaskError
+
+FORMAT = "lmtask-artifact/1"
+MANIFEST = "manifest.json"
+
+
+class ArtifactError(LmtaskError):
+    """An artifact folder that cannot be loaded: missing, corrupt, or for another model."""
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dtype_name(lm: Any) -> str | None:
+    """The dtype the model ran in ("float32", "bfloat16"): predictions depend on it."""
+    return None if lm is None else str(lm.dtype).replace("torch.", "")
+
+
+def save(
+    classifier: Any,
+    path: str | os.PathLike[str],
+    *,
+    metrics: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Path:
+    """Save ``classifier`` to the folder ``path`` (created or updated crash-safely)."""
+    from lmtask import __version__
+
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create artifact folder {out}: {e.strerror or e}") from None
+    if not os.access(out, os.W_OK):
+        raise InputError(f"artifact folder {out} is not writable")
+    state = classifier.artifact_state() if hasattr(classifier, "artifact_state") else {}
+    tensors = state.pop("tensors", None)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "lmtask_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "method": classifier.method_name,
+        "task": classifier.task.to_dict(),
+        "labels": list(classifier.labels),
+        "config": dataclasses.asdict(classifier.config) if hasattr(classifier, "config") else {},
+        "model": getattr(getattr(classifier, "lm", None), "name", None),
+        "model_hash": getattr(getattr(classifier, "lm", None), "source_hash", None),
+        "dtype": _dtype_name(getattr(classifier, "lm", None)),
+        "state": state,
+        "metrics": metrics or {},
+        "data": data or {},
+        "weights": None,
+    }
+    try:
+        if tensors:
+            from safetensors.torch import save as st_save
+
+            blob = st_save({k: v.contiguous().cpu() for k, v in tensors.items()})
+            sha = hashlib.sha256(blob).hexdigest()
+            name = f"weights-{sha[:16]}.safetensors"
+            if not (out / name).is_file():
+                _write_atomic(out / name, blob)
+            manifest["weights"] = {"file": name, "sha256": sha}
+        _write_atomic(out / MANIFEST, json.dumps(manifest, indent=2).encode())
+    except OSError as e:
+        raise InputError(f"cannot write the artifact to {out}: {e.strerror or e}") from None
+    keep = {manifest["weights"]["file"]} if manifest["weights"] else set()
+    for p in out.glob("weights-*.safetensors"):
+        if p.name not in keep:
+            p.unlink(missing_ok=True)
+    return out
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    p = Path(path) / MANIFEST
+    if not p.is_file():
+        raise ArtifactError(f"{path} is not an lmtask artifact (no {MANIFEST})")
+    try:
+        m = json.loads(p.read_text())
+    except (OSError, ValueError) as e:
+        raise ArtifactError(f"{p} is corrupt: {e}") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise ArtifactError(
+            f"{p}: unknown artifact format {m.get('format') if isinstance(m, dict) else m!r}"
+        )
+    return m
+
+
+def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool = True) -> Any:
+    """The classifier saved at ``path``; it predicts as the saved one did.
+
+    ``model`` overrides the base model (alias or LoadedModel); the model's source hash must
+    match the manifest's unless ``check_model=False``.
+    """
+    from lmtask.methods import get_method
+    from lmtask.models import load_model
+    from lmtask.tasks import Task
+
+    m = read_manifest(path)
+    tensors = None
+    if m.get("weights"):
+        wf = Path(path) / m["weights"]["file"]
+        if not wf.is_file():
+            raise ArtifactError(f"{path}: weights file {wf.name} is missing")
+        blob = wf.read_bytes()
+        if hashlib.sha256(blob).hexdigest() != m["weights"]["sha256"]:
+            raise ArtifactError(f"{wf} is corrupt (sha256 does not match the manifest)")
+        from safetensors.torch import load as st_load
+
+        tensors = st_load(blob)
+    cls = get_method(m["method"])
+    task = Task.from_dict(m["task"])
+    lm = None
+    if m.get("model"):
+        lm = load_model(
+            model if model is not None else m["model"], dtype=m.get("dtype") or "auto"
+        )
+        if check_model and m.get("model_hash") and lm.source_hash != m["model_hash"]:
+            raise ArtifactError(
+                f"{path} was saved on model {m['model']!r} with hash {m['model_hash'][:12]}..., "
+                f"but the model loaded now has hash {lm.source_hash[:12]}...; the artifact would "
+                "not predict as it did (pass check_model=False to load it anyway)"
+            )
+    if hasattr(cls, "from_artifact"):
+        return cls.from_artifact(task=task, lm=lm, config=m["config"], state=m["state"],
+                                 tensors=tensors)  # fmt: skip
+    raise ArtifactError(f"method {m['method']!r} cannot be loaded from an artifact")

@@ -1,0 +1,137 @@
+"""Artifacts: save -> load predicts identically; corrupt, mismatched and crashed saves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+
+import lmtask
+from lmtask import artifacts
+from lmtask.artifacts import ArtifactError
+from lmtask.methods.base import Classifier, register_method
+from lmtask.prediction import Prediction
+from lmtask.tasks import Task
+
+TEXTS = ["I love it", "I hate it", ""]
+EX = [("Great!", "positive"), ("Awful.", "negative"), ("Furious!", "angry"), ("Nice", "positive")]
+
+
+@pytest.mark.parametrize("kind", ["zero-shot", "few-shot", "calibrated", "multi-label", "vader"])
+def test_save_load_predicts_identically(smol, tmp_path, kind):
+    if kind == "zero-shot":
+        clf = lmtask.ZeroShot(task="sentiment", model=smol)
+    elif kind == "calibrated":
+        clf = lmtask.ZeroShot(task="sentiment", model=smol, calibrate=True, min_confidence=0.4)
+    elif kind == "few-shot":
+        clf = lmtask.FewShot(task="sentiment", model=smol, shots=3, select="random", examples=EX)
+    elif kind == "multi-label":
+        clf = lmtask.MultiLabel(labels="food,service", model=smol, thresholds={"food": 0.3})
+    else:
+        clf = lmtask.methods.Vader(labels="positive,negative,neutral")
+    path = lmtask.save(clf, tmp_path / "art", metrics={"accuracy": 0.5})
+    again = lmtask.load(path)
+    assert type(again) is type(clf) and again.labels == clf.labels
+    a, b = clf.predict(TEXTS), again.predict(TEXTS)
+    assert [p.to_dict() for p in a] == [p.to_dict() for p in b]
+    m = json.loads((path / "manifest.json").read_text())
+    assert m["method"] == clf.method_name and m["metrics"] == {"accuracy": 0.5}
+    assert not list(path.glob("*.pkl")) and not list(path.glob("*.bin"))
+
+
+def test_model_mismatch_is_refused(smol, tmp_path, tiny_factory):
+    path = lmtask.save(lmtask.ZeroShot(task="sentiment", model=smol), tmp_path / "a")
+    other = tiny_factory()
+    other.source_hash = "f" * 64
+    with pytest.raises(ArtifactError, match="hash"):
+        lmtask.load(path, model=other)
+    assert lmtask.load(path, model=other, check_model=False).lm is other
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: (p / "manifest.json").unlink(), "not an lmtask artifact"),
+        (lambda p: (p / "manifest.json").write_text("{oops"), "corrupt"),
+        (lambda p: (p / "manifest.json").write_text('{"format": "other/9"}'), "unknown artifact"),
+    ],
+)
+def test_damaged_artifact_is_refused(tmp_path, damage, message):
+    path = lmtask.save(lmtask.methods.Vader(labels="positive,negative"), tmp_path / "v")
+    damage(path)
+    with pytest.raises(ArtifactError, match=message):
+        lmtask.load(path)
+
+
+@dataclass
+class _Cfg:
+    scale: float = 1.0
+
+
+@register_method("test-linear")
+class Linear(Classifier):
+    """A toy trained method with weights, to test the weights path of artifacts."""
+
+    def __init__(self, weight: torch.Tensor, task: Task | None = None):
+        self.task = task or Task.from_labels("a,b")
+        self.weight = weight
+        self.config = _Cfg()
+
+    def artifact_state(self):
+        return {"tensors": {"weight": self.weight}, "note": "toy"}
+
+    @classmethod
+    def from_artifact(cls, task, lm, config, state, tensors):
+        return cls(tensors["weight"], task)
+
+    def predict(self, texts, progress=False):
+        z = float(self.weight.sum())
+        p = 1 / (1 + np.exp(-z))
+        return [Prediction("a" if p >= 0.5 else "b", {"a": p, "b": 1 - p}) for _ in texts]
+
+
+def test_weights_roundtrip_and_corruption(tmp_path):
+    path = lmtask.save(Linear(torch.tensor([1.0, 2.0])), tmp_path / "lin")
+    (w,) = list(path.glob("weights-*.safetensors"))
+    assert torch.equal(lmtask.load(path).weight, torch.tensor([1.0, 2.0]))
+    w.write_bytes(w.read_bytes()[:-3] + b"xyz")
+    with pytest.raises(ArtifactError, match="corrupt"):
+        lmtask.load(path)
+
+
+def test_crash_during_save_keeps_the_old_artifact(tmp_path, monkeypatch):
+    path = lmtask.save(Linear(torch.tensor([1.0, 2.0])), tmp_path / "lin")
+    real = artifacts._write_atomic
+
+    def crash_on_manifest(p, data):
+        if p.name == "manifest.json":
+            raise KeyboardInterrupt("killed while saving")
+        real(p, data)
+
+    monkeypatch.setattr(artifacts, "_write_atomic", crash_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        lmtask.save(Linear(torch.tensor([-5.0, -5.0])), path)
+    monkeypatch.setattr(artifacts, "_write_atomic", real)
+    assert torch.equal(lmtask.load(path).weight, torch.tensor([1.0, 2.0]))  # old one intact
+    lmtask.save(Linear(torch.tensor([-5.0, -5.0])), path)
+    assert torch.equal(lmtask.load(path).weight, torch.tensor([-5.0, -5.0]))
+    assert len(list(path.glob("weights-*.safetensors"))) == 1  # the stale weights are gone
+    assert not list(path.glob(".*.tmp"))
+
+
+def test_read_only_folder_is_a_clear_error(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        import os
+
+        if os.access(ro, os.W_OK):  # running as root: permissions do not bind
+            pytest.skip("root can write anywhere")
+        with pytest.raises(lmtask.InputError, match="not writable"):
+            lmtask.save(lmtask.methods.Vader(labels="positive,negative"), ro)
+    finally:
+        ro.chmod(0o700)
