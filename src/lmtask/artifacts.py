@@ -153,9 +153,7 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
     task = Task.from_dict(m["task"])
     lm = None
     if m.get("model"):
-        lm = load_model(
-            model if model is not None else m["model"], dtype=m.get("dtype") or "auto"
-        )
+        lm = load_model(model if model is not None else m["model"], dtype=m.get("dtype") or "auto")
         if check_model and m.get("model_hash") and lm.source_hash != m["model_hash"]:
             raise ArtifactError(
                 f"{path} was saved on model {m['model']!r} with hash {m['model_hash'][:12]}..., "
