@@ -100,9 +100,15 @@ def load_data(
 
 
 def _labels_for(data: Any, task: str | None, labels: str | None) -> str | list[str] | None:
+    """The labels to classify into: given ones, the task's, or every label of the data (all
+    rows, not only the evaluated sample, so a rare class is never dropped)."""
     if task is None and labels is None:
         return sorted(set(data.labels))
     return labels
+
+
+def _all_labels(data: str, text_column: str | None, label_column: str | None) -> Any:
+    return load_data(data, text_column, label_column, None, 0)
 
 
 def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
@@ -173,28 +179,61 @@ def build_classifier(
 
     from lmtask.evaluation import Majority
     from lmtask.methods import get_method
-    from lmtask.methods.prompt_base import PromptClassifier
 
     name, mods = parse_method(method)
     if name == "majority":
+        if data is None or data.labels is None:
+            raise InputError("majority needs labelled data: use it with eval or compare")
         return Majority(task, data.labels, labels=labels)
     cls = get_method(name)
     opts = {**options, **mods}
-    if issubclass(cls, PromptClassifier):
-        fields = {f.name for f in dataclasses.fields(cls.config_class)}
+    config_class = getattr(cls, "config_class", None)
+    if config_class is None and name == "multi-label":
+        from lmtask.methods.multi_label import MultiLabelConfig
+
+        config_class = MultiLabelConfig
+    if config_class is not None:
+        fields = {f.name: f for f in dataclasses.fields(config_class)}
         unknown = sorted(k for k in mods if k not in fields)
         if unknown:
             raise InputError(f"{name} has no option(s) {unknown}; options: {sorted(fields)}")
         dtype = opts.pop("dtype", "auto")
-        kw = {k: v for k, v in opts.items() if k in fields}
+        kw = {k: _coerce(name, k, v, fields[k]) for k, v in opts.items() if k in fields}
         clf = cls(task=task, labels=labels, model=model, dtype=dtype, **kw)
     else:
+        if mods:
+            raise InputError(f"{name} takes no options, got {sorted(mods)}")
         clf = cls(task=task, labels=labels, model=model)
     if getattr(clf, "needs_training_data", False):
         if pool is None or not len(pool):
             raise InputError(f"{name} needs labelled examples: give --examples FILE")
+        if pool.labels is None:
+            raise InputError(f"{pool.source} has no labels: give a file with a label column")
         clf.fit(pool.texts, pool.labels)
     return clf
+
+
+def _coerce(method: str, key: str, value: Any, f: Any) -> Any:
+    """Check an option value against its config field's type (and basic ranges)."""
+    kind = str(f.type)
+    try:
+        if "bool" in kind:
+            if isinstance(value, str):
+                raise ValueError
+            value = bool(value)
+        elif "int" in kind and "float" not in kind:
+            if isinstance(value, bool) or not float(value).is_integer():
+                raise ValueError
+            value = int(value)
+        elif "float" in kind:
+            value = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{method}: option {key}={value!r} must be of type {kind}") from None
+    if key in ("batch_size", "max_new_tokens", "max_reasoning_tokens") and value < 1:
+        raise InputError(f"{method}: option {key} must be at least 1, not {value}")
+    if key in ("min_confidence", "threshold") and not 0 <= value <= 1:
+        raise InputError(f"{method}: option {key} must lie in [0, 1], not {value}")
+    return value
 
 
 def eval_rows_and_pool(
@@ -225,6 +264,11 @@ def eval_rows_and_pool(
     if sample is not None:
         rows = load_data(data, text_column, label_column, sample, seed)
     elif pool is None:
+        if not 0 < test_size < 1:
+            raise InputError(
+                f"--test-size must be between 0 and 1 (exclusive) when examples come from the "
+                f"data itself, not {test_size}"
+            )
         parts = split(full, dev=0.0, test=test_size, seed=seed)
         rows, pool = parts.test, parts.train
     if pool is None:
@@ -282,7 +326,7 @@ def _eval(
             rows, pool = eval_rows_and_pool(
                 data, [method], text_column, label_column, sample, seed, examples, test_size
             )
-            lbls = _labels_for(rows, task, labels)
+            lbls = _labels_for(_all_labels(data, text_column, label_column), task, labels)
             clf = build_classifier(method, rows, task, lbls, model, opts, pool)
         report = evaluate(clf, rows, limit=limit, progress=err.is_terminal)
         report.save(out)
@@ -347,6 +391,8 @@ def _tune(
         if test_size > 0:
             parts = split(rows, dev=0.0, test=test_size, seed=seed)
             train, test = parts.train, parts.test
+            held = set(test.texts)  # a duplicate of a held-out text must not be an example
+            train = train.subset([i for i, t in enumerate(train.texts) if t not in held])
         lbls = _labels_for(rows, task, labels)
         clf = build_classifier(method, train, task, lbls, model, opts, train)
         metrics = {}
@@ -407,7 +453,7 @@ def _compare(
         )
         if limit is not None:
             rows = rows.subset(range(min(limit, len(rows))))
-        lbls = _labels_for(rows, task, labels)
+        lbls = _labels_for(_all_labels(data, text_column, label_column), task, labels)
         out.mkdir(parents=True, exist_ok=True)
         for name in names:
             clf = build_classifier(name, rows, task, lbls, model, opts, pool)

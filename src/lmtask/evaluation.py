@@ -251,6 +251,8 @@ class Report:
         from lmtask import plots
 
         out = Path(out_dir)
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} is a file; give a folder for the report")
         out.mkdir(parents=True, exist_ok=True)
         rows = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.prediction_rows())
         _write_atomic(out / "predictions.jsonl", rows)
@@ -315,7 +317,10 @@ def evaluate(
     metrics = compute_metrics(labels, gold, [p.label for p in preds])
     conf = [p.confidence for p in preds]
     correct = [p.label == g for p, g in zip(preds, gold, strict=True)]
-    top = [max(p.scores, key=p.scores.get) if p.scores else None for p in preds]
+    top = [
+        max(p.scores, key=p.scores.get) if p.scores and max(p.scores.values()) > 0 else None
+        for p in preds
+    ]
     top_prob = [max(p.scores.values()) if p.scores else 0.0 for p in preds]
     top_ok = [t == g for t, g in zip(top, gold, strict=True)]
     maj = majority_label(labels, gold)

@@ -58,7 +58,7 @@ class PromptParts:
         s = shots + task.render_instruction(SENTINEL)
         if lead:
             s += "\n" + lead
-        before, after = s.split(SENTINEL)
+        before, after = _split(s)
         return cls(before, after, " " if lead else "", add_special_tokens=True)
 
     @classmethod
@@ -74,9 +74,16 @@ class PromptParts:
             messages.append({"role": "assistant", "content": start + answer_word(task, y)})
         messages.append({"role": "user", "content": task.render_instruction(SENTINEL)})
         s = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        before, after = s.split(SENTINEL)
+        before, after = _split(s)
         sep = " " if task.answer_start else ""
         return cls(before, after + task.answer_start, sep, add_special_tokens=False)
+
+
+def _split(prompt: str) -> tuple[str, str]:
+    if prompt.count(SENTINEL) != 1:
+        raise InputError("the prompt must hold the text exactly once; check the task template")
+    before, after = prompt.split(SENTINEL)
+    return before, after
 
 
 def answer_word(task: Task, label: str) -> str:

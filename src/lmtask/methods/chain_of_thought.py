@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from lmtask.answer_matching import match_label
+from lmtask.errors import InputError
 from lmtask.generation import generate_from_ids
 from lmtask.methods.base import check_texts, register_method
 from lmtask.methods.prompt_base import PromptClassifier, PromptConfig
 from lmtask.prediction import Prediction
 from lmtask.progress import progress_bar
-from lmtask.prompting import SENTINEL, PromptParts, encode, encode_prompts
+from lmtask.prompting import SENTINEL, PromptParts, encode_prompts
 from lmtask.scoring import LabelScorer
 from lmtask.tasks import Task
 
@@ -57,10 +58,12 @@ class ChainOfThought(PromptClassifier):
         **kw: Any,
     ) -> None:
         super().__init__(task, model, **kw)
+        if self.config.calibrate:
+            raise InputError("chain-of-thought does not support calibration")
         self.cot_examples = [tuple(e) for e in examples]
         for e in self.cot_examples:
             if len(e) != 3 or e[2] not in self.labels:
-                raise ValueError(f"a chain-of-thought example is (text, reasoning, label): {e!r}")
+                raise InputError(f"a chain-of-thought example is (text, reasoning, label): {e!r}")
 
     def artifact_state(self) -> dict[str, Any]:
         return {"examples": [list(e) for e in self.cot_examples]}
@@ -114,10 +117,8 @@ class ChainOfThought(PromptClassifier):
         ]
         parts = PromptParts(before, "", " ", add_special_tokens=not self.lm.chat)
         if c.mode == "generate":
-            ids = [
-                encode(self.lm.tokenizer, [parts.render(t)], parts.add_special_tokens)[0]
-                for t in tails
-            ]
+            window = min(self.lm.max_length, c.max_length or self.lm.max_length)
+            ids = encode_prompts(self.lm.tokenizer, parts, tails, window - c.max_new_tokens)
             answers = generate_from_ids(self.lm, ids, c.max_new_tokens, c.batch_size)
             preds = []
             for a, w in zip(answers, why, strict=True):

@@ -63,8 +63,12 @@ class FewShot(PromptClassifier):
         if unknown:
             raise InputError(f"example labels {unknown} are not labels of the task {self.labels}")
         c = self.config
-        texts = [_clip(t, c.example_chars) for t in texts]
-        self.selector = ExampleSelector(texts, labels, c.shots, c.select, c.order, c.seed)
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} example texts but {len(labels)} labels")
+        self.selector = ExampleSelector(
+            texts, labels, c.shots, c.select, c.order, c.seed,
+            clip=lambda t: _clip(t, c.example_chars),
+        )  # fmt: skip
         self._scorers.clear()
         self._bias.clear()
         return self

@@ -8,6 +8,7 @@ and abstention (``min_confidence``: below it the label is ``None``, "unknown").
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from lmtask.scoring import LabelScorer
 from lmtask.tasks import Task, resolve_task
 
 MODES = ("score", "generate")
+MAX_SCORERS = 8
 Examples = tuple[tuple[str, str], ...]
 
 
@@ -64,10 +66,12 @@ class PromptClassifier(Classifier):
         self.config = config or self.config_class(**options)
         if self.config.mode not in MODES:
             raise InputError(f"unknown mode {self.config.mode!r}; use one of {MODES}")
+        if self.config.calibrate and self.config.mode != "score":
+            raise InputError("calibration applies to label scores: use it with mode='score'")
         if not 0.0 <= self.config.min_confidence <= 1.0:
             raise InputError(f"min_confidence must be in [0, 1], not {self.config.min_confidence}")
         self.lm = load_model(model if model is not None else DEFAULT_MODEL, dtype=dtype)
-        self._scorers: dict[Examples, LabelScorer] = {}
+        self._scorers: OrderedDict[Examples, LabelScorer] = OrderedDict()
         self._bias: dict[Examples, np.ndarray] = {}
 
     # -- what subclasses decide ---------------------------------------------------------
@@ -77,7 +81,13 @@ class PromptClassifier(Classifier):
 
     # -- shared machinery ---------------------------------------------------------------
     def scorer(self, examples: Examples = ()) -> LabelScorer:
-        if examples not in self._scorers:
+        """The scorer of one example list. Few are kept (each holds its prompt's cache): with
+        per-text examples (nearest) memory stays flat."""
+        if examples in self._scorers:
+            self._scorers.move_to_end(examples)
+        else:
+            while len(self._scorers) >= MAX_SCORERS:
+                self._scorers.popitem(last=False)
             self._scorers[examples] = LabelScorer.for_task(
                 self.lm,
                 self.task,

@@ -42,7 +42,8 @@ class Label:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise TaskError(f"label names must be non-empty strings, got {self.name!r}")
-        words = tuple(self.words) or (self.name,)
+        raw = (self.words,) if isinstance(self.words, str) else self.words
+        words = tuple(raw) or (self.name,)
         if any(not isinstance(w, str) or not w.strip() for w in words):
             raise TaskError(f"label {self.name!r} has an empty surface word")
         object.__setattr__(self, "words", words)
@@ -93,8 +94,16 @@ class Task:
                         f"surface word {w!r} is used by two labels: {seen[key]!r} and {lb.name!r}"
                     )
                 seen[key] = lb.name
-        if "{text}" not in self.template:
-            raise TaskError(f"task {self.name!r}: the template must contain {{text}}")
+        for f in ("template", "answer_prefix", "answer_start", "name"):
+            if not isinstance(getattr(self, f), str):
+                raise TaskError(f"task field {f!r} must be text, not {getattr(self, f)!r}")
+        if self.system is not None and not isinstance(self.system, str):
+            raise TaskError(f"task field 'system' must be text, not {self.system!r}")
+        for f in ("case_variants", "multi_label"):
+            if not isinstance(getattr(self, f), bool):
+                raise TaskError(f"task field {f!r} must be true or false, not {getattr(self, f)!r}")
+        if _PLACEHOLDER.findall(self.template).count("text") != 1:
+            raise TaskError(f"task {self.name!r}: the template must contain {{text}} exactly once")
         unknown = set(_PLACEHOLDER.findall(self.template)) - _ALLOWED_PLACEHOLDERS
         if unknown:
             raise TaskError(
@@ -127,9 +136,14 @@ class Task:
                     spec = {"description": spec}
                 elif isinstance(spec, list):
                     spec = {"words": spec}
-                labels.append(
-                    Label(str(name), tuple(spec.get("words", ())), spec.get("description"))
-                )
+                elif not isinstance(spec, Mapping):
+                    raise TaskError(
+                        f"label {name!r}: give a description, a list of words or a mapping "
+                        f"with 'words'/'description', not {spec!r}"
+                    )
+                words = spec.get("words") or ()
+                words = (words,) if isinstance(words, str) else tuple(words)
+                labels.append(Label(str(name), words, spec.get("description")))
         elif isinstance(raw, list):
             labels = [Label(str(x)) for x in raw]
         else:
