@@ -77,3 +77,30 @@ def test_evaluate_multilabel_end_to_end(clf):
     m = evaluate_multilabel(clf, TEXTS, [["politics", "sports"], ["tech"], []])
     assert 0 <= m["micro_f1"] <= 1 and m["n"] == 3
     assert m["classifier"]["multi_label"] is True
+
+
+def test_cli_multilabel_eval(tmp_path, smol):
+    import json
+
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+
+    data = tmp_path / "ml.jsonl"
+    rows = [
+        {"text": "The minister opened a football stadium.", "label": "sports;politics"},
+        {"text": "The new phone has a faster chip.", "label": "tech"},
+        {"text": "Parliament voted on the budget.", "label": "politics"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["eval", str(data), "--method", "multi-label:threshold=0.3",
+                                 "--model", "smollm2-135m-instruct", "--dtype", "float32",
+                                 "--out", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rep = json.loads((out / "report.json").read_text())
+    preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [p["gold"] for p in preds] == [["sports", "politics"], ["tech"], ["politics"]]
+    exact = sum(sorted(p["gold"]) == sorted(p["labels"]) for p in preds) / 3
+    assert rep["subset_accuracy"] == pytest.approx(exact)
+    assert rep["classifier"]["thresholds"] == {"politics": 0.3, "sports": 0.3, "tech": 0.3}

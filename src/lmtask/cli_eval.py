@@ -305,9 +305,16 @@ def _eval(
     artifact: Annotated[
         str | None, typer.Option(help="Evaluate a saved classifier (lmtask tune) instead.")
     ] = None,
+    label_sep: Annotated[
+        str, typer.Option(help="Multi-label data: separator between a row's labels.")
+    ] = ";",
 ) -> None:
     """Evaluate a classifier on labelled data; write a report folder to --out."""
     from lmtask.evaluation import evaluate
+
+    if parse_method(method)[0] == "multi-label" and not artifact:
+        return _eval_multilabel(data, task, labels, model, method, label_sep, sample, seed,
+                                text_column, label_column, batch_size, dtype, out)  # fmt: skip
 
     opts = dict(mode=mode, shots=shots, select=select, order=order, seed=seed,
                 calibrate=calibrate, min_confidence=min_confidence, batch_size=batch_size,
@@ -338,6 +345,58 @@ def _eval(
         err.print(f"[dim]note:[/] examples drawn from {len(pool)} rows never evaluated")
     Console().print(report.rich_table())
     Console().print(f"report written to {out}")
+
+
+def _eval_multilabel(
+    data: str, task: str | None, labels: str | None, model: str | None, method: str,
+    sep: str, sample: int | None, seed: int, text_column: str | None,
+    label_column: str | None, batch_size: int, dtype: str, out: Path,
+) -> None:  # fmt: skip
+    """Multi-label evaluation: each row's gold labels are ``sep``-separated."""
+    import json
+
+    from lmtask.evaluation import _dumps, _write_atomic, evaluate_multilabel
+
+    try:
+        rows = load_data(data, text_column, label_column, sample, seed)
+        gold = [[g.strip() for g in str(y).split(sep) if g.strip()] for y in rows.labels]
+        every = sorted({g for row in gold for g in row})
+        lbls = labels if (labels or task) else every
+        opts = {"batch_size": batch_size, "dtype": dtype}
+        clf = build_classifier(method, rows, task, lbls, model, opts)
+        res = evaluate_multilabel(clf, rows.texts, gold, progress=err.is_terminal)
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} is a file; give a folder for the report")
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(out / "report.json", _dumps(res) + "\n")
+        lines = [
+            f"# Multi-label evaluation on {rows.source}",
+            "",
+            "| metric | value |",
+            "|---|---|",
+            f"| subset accuracy | {res['subset_accuracy']:.4f} |",
+            f"| micro-F1 | {res['micro_f1']:.4f} |",
+            f"| macro-F1 | {res['macro_f1']:.4f} |",
+            f"| rows | {res['n']} |",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for lb, m in res["per_label"].items():
+            lines.append(f"| {lb} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} "
+                         f"| {m['support']} |")  # fmt: skip
+        _write_atomic(out / "report.md", "\n".join(lines) + "\n")
+        pred_rows = [
+            json.dumps({"text": t, "gold": g, "labels": p}, ensure_ascii=False)
+            for t, g, p in zip(rows.texts, gold, res["predicted"], strict=True)
+        ]
+        _write_atomic(out / "predictions.jsonl", "\n".join(pred_rows) + "\n")
+    except LmtaskError as e:
+        _fail(str(e))
+    Console().print(
+        f"subset accuracy {res['subset_accuracy']:.3f}, micro-F1 {res['micro_f1']:.3f}, "
+        f"macro-F1 {res['macro_f1']:.3f} on {res['n']} rows; report written to {out}"
+    )
 
 
 def load_manifest_data(artifact: str) -> str | None:

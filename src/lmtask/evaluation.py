@@ -429,7 +429,12 @@ def evaluate_multilabel(
     start = time.perf_counter()
     preds = classifier.predict(list(texts), progress=progress)
     wall = time.perf_counter() - start
-    out = multilabel_metrics(classifier.labels, gold, [p.labels or [] for p in preds])
-    out.update(texts_per_s=len(texts) / wall if wall > 0 else float("inf"), wall_s=wall,
-               classifier=classifier.describe())  # fmt: skip
+    predicted = [p.labels or [] for p in preds]
+    out = multilabel_metrics(classifier.labels, gold, predicted)
+    out.update(
+        predicted=predicted,
+        texts_per_s=len(texts) / wall if wall > 0 else float("inf"),
+        wall_s=wall,
+        classifier=classifier.describe(),
+    )
     return out
