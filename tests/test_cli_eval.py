@@ -192,3 +192,25 @@ def test_compare_prompt_ladder_on_the_same_rows(app, distinct_csv, tmp_path, smo
     few = doc["methods"][2]["classifier"]
     assert few["method"] == "few-shot" and few["shots"] == 2
     assert doc["methods"][1]["classifier"]["calibrate"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "method, extra",
+    [("few-shot:shots=2", ["--model", SMOL, "--dtype", "float32"]),
+     ("finetune:mode=head:epochs=1", [])],
+)  # fmt: skip
+def test_tune_then_predict_and_eval_artifact(distinct_csv, tmp_path, method, extra, smol):
+    from lmtask.cli import app as main_app
+
+    art = tmp_path / "art"
+    res = _run(main_app, ["tune", distinct_csv, "--method", method, "--out", art, *extra])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((art / "manifest.json").read_text())
+    assert manifest["metrics"]["n"] == 5 and manifest["data"]["n"] == 19
+    res = _run(main_app, ["predict", art, "I really love thing number 99!", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["label"] in {"positive", "negative"}
+    res = _run(main_app, ["eval", distinct_csv, "--artifact", art, "--out", tmp_path / "ev"])
+    assert res.exit_code == 0, res.output
+    assert "19 of the 24 evaluated rows were used" in res.output  # not a held-out result

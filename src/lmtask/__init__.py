@@ -19,6 +19,8 @@ from lmtask.methods import (
     ChainOfThought,
     Classifier,
     FewShot,
+    Finetune,
+    Lora,
     MultiLabel,
     ZeroShot,
     ZeroShotConfig,
@@ -30,6 +32,7 @@ from lmtask.prediction import Prediction
 from lmtask.tasks import Label, Task, get_task, list_tasks, register_task
 from lmtask.template_search import Candidate, SearchResult, builtin_candidates, search
 from lmtask.text_tasks import GenerationConfig, TextTask, generate, get_text_task, list_text_tasks
+from lmtask.training import TrainConfig, TrainResult
 
 __version__ = "0.1.0"
 
@@ -40,18 +43,23 @@ __all__ = [
     "ChainOfThought",
     "Classifier",
     "FewShot",
+    "Finetune",
     "GenerationConfig",
     "InputError",
     "Label",
     "LmtaskError",
     "LoadedModel",
+    "Lora",
     "ModelNotFoundError",
     "MultiLabel",
     "Prediction",
     "SearchResult",
     "Task",
     "TaskError",
+    "TextClassifier",
     "TextTask",
+    "TrainConfig",
+    "TrainResult",
     "ZeroShot",
     "ZeroShotConfig",
     "__version__",
@@ -81,3 +89,11 @@ def classify(
 ) -> list[Prediction]:
     """Zero-shot classify ``texts`` in one call (see :class:`ZeroShot` for options)."""
     return ZeroShot(task=task, model=model, labels=labels, **options).predict(texts)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TextClassifier":  # imports scikit-learn: only when first used
+        from lmtask.estimator import TextClassifier
+
+        return TextClassifier
+    raise AttributeError(f"module 'lmtask' has no attribute {name!r}")

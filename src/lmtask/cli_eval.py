@@ -186,7 +186,13 @@ def build_classifier(
             raise InputError("majority needs labelled data: use it with eval or compare")
         return Majority(task, data.labels, labels=labels)
     cls = get_method(name)
-    opts = {**options, **mods}
+    from lmtask.methods.prompt_base import PromptClassifier
+
+    if isinstance(cls, type) and issubclass(cls, PromptClassifier):
+        opts = {**options, **mods}
+    else:  # the prompt options (mode, shots, ...) are not theirs: only spec options count
+        shared = {k: options[k] for k in ("dtype", "batch_size", "seed") if k in options}
+        opts = {**shared, **mods}
     config_class = getattr(cls, "config_class", None)
     if config_class is None and name == "multi-label":
         from lmtask.methods.multi_label import MultiLabelConfig
@@ -325,9 +331,13 @@ def _eval(
 
             rows, pool = load_data(data, text_column, label_column, sample, seed), None
             clf = load(artifact)
-            trained_on = load_manifest_data(artifact)
-            if trained_on and trained_on == _fingerprint(rows):
-                err.print("[yellow]warning:[/] these are the rows the artifact was fit on")
+            seen = set(load_manifest_data(artifact))
+            overlap = sum(_text_hash(t) in seen for t in rows.texts)
+            if overlap:
+                err.print(
+                    f"[yellow]warning:[/] {overlap} of the {len(rows)} evaluated rows were used "
+                    "to fit this artifact: these numbers are not a held-out result"
+                )
         else:
             check_methods([method])
             rows, pool = eval_rows_and_pool(
@@ -399,10 +409,17 @@ def _eval_multilabel(
     )
 
 
-def load_manifest_data(artifact: str) -> str | None:
+def load_manifest_data(artifact: str) -> list[str]:
+    """Short hashes of the texts an artifact was fit on (empty if it did not record them)."""
     from lmtask.artifacts import read_manifest
 
-    return read_manifest(artifact).get("data", {}).get("fingerprint")
+    return read_manifest(artifact).get("data", {}).get("text_hashes", [])
+
+
+def _text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def _fingerprint(rows: Any) -> str:
@@ -459,7 +476,8 @@ def _tune(
             rep = evaluate(clf, test, progress=err.is_terminal)
             metrics = {"accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "ece": rep.ece,
                        "n": rep.n, "split_seed": seed, "test_size": test_size}  # fmt: skip
-        info = {"source": rows.source, "fingerprint": _fingerprint(train), "n": len(train)}
+        info = {"source": rows.source, "fingerprint": _fingerprint(train), "n": len(train),
+                "text_hashes": [_text_hash(t) for t in train.texts[:200_000]]}  # fmt: skip
         save(clf, out, metrics=metrics, data=info)
     except LmtaskError as e:
         _fail(str(e))

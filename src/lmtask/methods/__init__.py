@@ -3,6 +3,7 @@
 from lmtask.methods.base import Classifier, get_method, list_methods, register_method
 from lmtask.methods.chain_of_thought import ChainOfThought, ChainOfThoughtConfig
 from lmtask.methods.few_shot import FewShot, FewShotConfig
+from lmtask.methods.finetune import Finetune, FinetuneConfig, Lora
 from lmtask.methods.multi_label import MultiLabel, MultiLabelConfig
 from lmtask.methods.prompt_base import PromptClassifier, PromptConfig
 from lmtask.methods.vader import Vader
@@ -14,6 +15,9 @@ __all__ = [
     "Classifier",
     "FewShot",
     "FewShotConfig",
+    "Finetune",
+    "FinetuneConfig",
+    "Lora",
     "MultiLabel",
     "MultiLabelConfig",
     "PromptClassifier",
