@@ -192,6 +192,8 @@ def test_compare_prompt_ladder_on_the_same_rows(app, distinct_csv, tmp_path, smo
     few = doc["methods"][2]["classifier"]
     assert few["method"] == "few-shot" and few["shots"] == 2
     assert doc["methods"][1]["classifier"]["calibrate"] is True
+    assert doc["methods"][0]["train_s"] is None and doc["methods"][2]["train_s"] >= 0
+    assert "training s" in (out / "compare.md").read_text()
 
 
 @pytest.mark.slow

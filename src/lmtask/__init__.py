@@ -53,6 +53,7 @@ __all__ = [
     "ModelNotFoundError",
     "MultiLabel",
     "Prediction",
+    "Report",
     "SearchResult",
     "Task",
     "TaskError",
@@ -65,6 +66,7 @@ __all__ = [
     "__version__",
     "builtin_candidates",
     "classify",
+    "evaluate",
     "generate",
     "get_method",
     "get_task",
@@ -96,4 +98,8 @@ def __getattr__(name: str) -> Any:
         from lmtask.estimator import TextClassifier
 
         return TextClassifier
+    if name in ("evaluate", "Report"):
+        from lmtask import evaluation
+
+        return getattr(evaluation, name)
     raise AttributeError(f"module 'lmtask' has no attribute {name!r}")

@@ -215,7 +215,11 @@ def build_classifier(
             raise InputError(f"{name} needs labelled examples: give --examples FILE")
         if pool.labels is None:
             raise InputError(f"{pool.source} has no labels: give a file with a label column")
+        import time
+
+        t0 = time.perf_counter()
         clf.fit(pool.texts, pool.labels)
+        clf.train_seconds = time.perf_counter() - t0
     return clf
 
 
@@ -545,6 +549,7 @@ def _compare(
                     "ece": report.ece,
                     "texts_per_s": report.texts_per_s,
                     "wall_s": report.wall_s,
+                    "train_s": getattr(clf, "train_seconds", None),
                     "report": str(sub.relative_to(out)),
                     "classifier": report.classifier,
                 }
@@ -556,7 +561,7 @@ def _compare(
     except LmtaskError as e:
         _fail(str(e))
     table = Table(title=f"{len(rows)} rows of {rows.source}")
-    for col in ("method", "accuracy", "macro-F1", "ECE", "texts/s"):
+    for col in ("method", "accuracy", "macro-F1", "ECE", "texts/s", "training s"):
         table.add_column(col, justify="left" if col == "method" else "right")
     for r in results:
         table.add_row(
@@ -565,6 +570,7 @@ def _compare(
             f"{r['macro_f1']:.3f}",
             f"{r['ece']:.3f}",
             f"{r['texts_per_s']:.1f}",
+            "-" if r["train_s"] is None else f"{r['train_s']:.1f}",
         )
     Console().print(table)
     Console().print(f"comparison written to {out}")
@@ -574,13 +580,14 @@ def _compare_md(doc: dict[str, Any]) -> str:
     lines = [
         f"# Comparison on {doc['n']} rows of {doc['data']}",
         "",
-        "| method | accuracy | macro-F1 | ECE | texts/s | report |",
-        "|---|---|---|---|---|---|",
+        "| method | accuracy | macro-F1 | ECE | texts/s | training s | report |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in doc["methods"]:
+        train = "-" if r.get("train_s") is None else f"{r['train_s']:.1f}"
         lines.append(
             f"| {r['method']} | {r['accuracy']:.4f} | {r['macro_f1']:.4f} | {r['ece']:.4f} "
-            f"| {r['texts_per_s']:.2f} | [{r['report']}]({r['report']}/report.md) |"
+            f"| {r['texts_per_s']:.2f} | {train} | [{r['report']}]({r['report']}/report.md) |"
         )
     return "\n".join(lines) + "\n"
 
