@@ -9,6 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from lmtask import errors as lmtask_errors
 from lmtask.cli_eval import register
 
 SMOL = "smollm2-135m-instruct"
@@ -216,3 +217,20 @@ def test_tune_then_predict_and_eval_artifact(distinct_csv, tmp_path, method, ext
     res = _run(main_app, ["eval", distinct_csv, "--artifact", art, "--out", tmp_path / "ev"])
     assert res.exit_code == 0, res.output
     assert "19 of the 24 evaluated rows were used" in res.output  # not a held-out result
+
+
+def test_split_is_saved_and_reused(app, distinct_csv, tmp_path):
+    from lmtask.cli_eval import eval_rows_and_pool
+
+    path = str(distinct_csv)
+    saved = tmp_path / "split.json"
+    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, None, 3, None, 0.25,
+                                    None, saved)  # fmt: skip
+    assert saved.is_file()
+    again, pool2 = eval_rows_and_pool(path, ["few-shot"], None, None, None, 99, None, 0.5,
+                                      str(saved))  # fmt: skip
+    assert again.texts == rows.texts and pool2.texts == pool.texts  # same rows despite seed
+    other = tmp_path / "other.csv"
+    other.write_text("text,label\nx,positive\ny,negative\n")
+    with pytest.raises(lmtask_errors.InputError):
+        eval_rows_and_pool(str(other), ["few-shot"], None, None, None, 0, None, 0.5, str(saved))

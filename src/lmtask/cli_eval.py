@@ -55,6 +55,10 @@ TestSizeOpt = Annotated[
     float,
     typer.Option(help="Share of rows evaluated when examples come from the data itself."),
 ]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option("--split", help="Reuse a saved split.json (train rows give the examples)."),
+]
 DataArg = Annotated[
     str, typer.Argument(help="A data file (csv, tsv, jsonl, parquet) or a packaged dataset.")
 ]
@@ -255,13 +259,15 @@ def eval_rows_and_pool(
     seed: int,
     examples: str | None,
     test_size: float,
+    split_file: str | None = None,
+    save_split_to: Path | None = None,
 ) -> tuple[Any, Any]:
     """The rows to evaluate and, for methods that need examples, the pool they come from.
 
     The pool never holds an evaluated row (nor a text identical to one): it is ``--examples``,
     or the rest of the data outside ``--sample``, or the train part of a seeded split.
     """
-    from lmtask.data import read_table, split
+    from lmtask.data import load_split, read_table, save_split, split
 
     rows = load_data(data, text_column, label_column, None, seed)
     if examples:
@@ -279,7 +285,12 @@ def eval_rows_and_pool(
                 f"--test-size must be between 0 and 1 (exclusive) when examples come from the "
                 f"data itself, not {test_size}"
             )
-        parts = split(full, dev=0.0, test=test_size, seed=seed)
+        if split_file:  # reuse a saved split (refused if the data changed)
+            parts = load_split(split_file, full)
+        else:
+            parts = split(full, dev=0.0, test=test_size, seed=seed)
+        if save_split_to is not None:
+            save_split(parts, save_split_to)
         rows, pool = parts.test, parts.train
     if pool is None:
         pool = full
@@ -304,6 +315,7 @@ def _eval(
     min_confidence: MinConfOpt = 0.0,
     examples: ExamplesOpt = None,
     test_size: TestSizeOpt = 0.2,
+    split_file: SplitOpt = None,
     limit: LimitOpt = None,
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
@@ -345,8 +357,9 @@ def _eval(
         else:
             check_methods([method])
             rows, pool = eval_rows_and_pool(
-                data, [method], text_column, label_column, sample, seed, examples, test_size
-            )
+                data, [method], text_column, label_column, sample, seed, examples, test_size,
+                split_file, out / "split.json",
+            )  # fmt: skip
             lbls = _labels_for(_all_labels(data, text_column, label_column), task, labels)
             clf = build_classifier(method, rows, task, lbls, model, opts, pool)
         report = evaluate(clf, rows, limit=limit, progress=err.is_terminal)
@@ -509,6 +522,7 @@ def _compare(
     min_confidence: MinConfOpt = 0.0,
     examples: ExamplesOpt = None,
     test_size: TestSizeOpt = 0.2,
+    split_file: SplitOpt = None,
     limit: LimitOpt = None,
     sample: SampleOpt = None,
     seed: SeedOpt = 0,
@@ -530,8 +544,9 @@ def _compare(
     try:
         check_methods(names)
         rows, pool = eval_rows_and_pool(
-            data, names, text_column, label_column, sample, seed, examples, test_size
-        )
+            data, names, text_column, label_column, sample, seed, examples, test_size,
+            split_file, out / "split.json",
+        )  # fmt: skip
         if limit is not None:
             rows = rows.subset(range(min(limit, len(rows))))
         lbls = _labels_for(_all_labels(data, text_column, label_column), task, labels)
