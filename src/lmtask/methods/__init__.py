@@ -6,6 +6,14 @@ from lmtask.methods.few_shot import FewShot, FewShotConfig
 from lmtask.methods.finetune import Finetune, FinetuneConfig, Lora
 from lmtask.methods.multi_label import MultiLabel, MultiLabelConfig
 from lmtask.methods.prompt_base import PromptClassifier, PromptConfig
+from lmtask.methods.prompt_tuning import (
+    LoraLM,
+    LoraLMConfig,
+    PrefixTuning,
+    PrefixTuningConfig,
+    PromptTuning,
+    PromptTuningConfig,
+)
 from lmtask.methods.vader import Vader
 from lmtask.methods.zero_shot import ZeroShot, ZeroShotConfig
 
@@ -18,10 +26,16 @@ __all__ = [
     "Finetune",
     "FinetuneConfig",
     "Lora",
+    "LoraLM",
+    "LoraLMConfig",
     "MultiLabel",
     "MultiLabelConfig",
+    "PrefixTuning",
+    "PrefixTuningConfig",
     "PromptClassifier",
     "PromptConfig",
+    "PromptTuning",
+    "PromptTuningConfig",
     "Vader",
     "ZeroShot",
     "ZeroShotConfig",

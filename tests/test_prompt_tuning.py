@@ -1,0 +1,125 @@
+"""Prompt tuning, prefix tuning and LoRA on a causal LM (tiny random models): training lowers
+the loss, scoring matches zero-shot with a no-op adapter, artifacts round-trip and hold only
+adapter tensors, a mismatched base is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+import lmtask
+from lmtask.artifacts import ArtifactError
+from lmtask.errors import InputError, LmtaskError
+from lmtask.methods import get_method
+from lmtask.methods.prompt_tuning import LoraLM, PrefixTuning, PromptTuning
+
+POS = ["good", "great", "nice", "lovely"]
+NEG = ["bad", "awful", "terrible", "poor"]
+X = [f"{w} {w}" for w in POS + NEG]
+Y = ["positive"] * 4 + ["negative"] * 4
+FAST = dict(epochs=6, batch_size=8, logging_steps=1)  # full batch: comparable losses
+METHODS = [PromptTuning, PrefixTuning, LoraLM]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def lm(tiny_factory):
+    return dataclasses.replace(tiny_factory("qwen2"), source_hash="hash-a")
+
+
+@pytest.fixture(scope="module")
+def trained(lm):
+    return {cls: cls("sentiment", lm, **FAST).fit(X, Y) for cls in METHODS}
+
+
+@pytest.mark.parametrize("cls", METHODS)
+def test_training_lowers_loss_and_probs_sum_to_one(trained, cls):
+    clf = trained[cls]
+    losses = [v for _, v in clf.result.losses]
+    assert len(losses) == 6 and losses[-1] < losses[0]
+    p = clf.predict_proba([*X, "", "something else"])
+    assert p.shape == (10, len(clf.labels))
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-9)
+    preds = clf.predict(X[:2])
+    assert preds[0].label in clf.labels and abs(sum(preds[0].scores.values()) - 1) < 1e-9
+
+
+@pytest.mark.parametrize("cls", METHODS)
+def test_batching_does_not_change_scores(trained, cls):
+    clf = trained[cls]
+    texts = ["a", "a much longer text than the others here", "good good"]
+    full = clf.predict_proba(texts)
+    clf.config.predict_batch_size = 1
+    try:
+        one = clf.predict_proba(texts)
+    finally:
+        clf.config.predict_batch_size = 16
+    np.testing.assert_allclose(full, one, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["qwen2", "llama"])
+def test_untrained_lora_matches_zero_shot(tiny_factory, kind):
+    """LoRA's B starts at zero: the adapted model is the base, so scores equal zero-shot's."""
+    lm = tiny_factory(kind)
+    texts = ["I love it", "terrible", "", "meh, it was fine I guess"]
+    zs = lmtask.ZeroShot("sentiment", model=lm).predict_proba(texts)
+    clf = LoraLM("sentiment", lm).build()
+    np.testing.assert_allclose(clf.predict_proba(texts), zs, atol=1e-5)
+
+
+def test_shared_base_model_is_not_changed(lm, trained):
+    before = lmtask.ZeroShot("sentiment", model=lm).predict_proba(X)
+    assert not any("lora" in n for n, _ in lm.model.named_parameters())
+    assert all(p.requires_grad for p in lm.model.parameters())
+    LoraLM("sentiment", lm, **FAST).fit(X, Y)
+    np.testing.assert_allclose(lmtask.ZeroShot("sentiment", model=lm).predict_proba(X), before)
+
+
+@pytest.mark.parametrize("cls", METHODS)
+def test_save_load_round_trip(trained, lm, cls, tmp_path):
+    clf = trained[cls]
+    path = lmtask.save(clf, tmp_path / "a")
+    back = lmtask.load(path, model=lm)
+    assert type(back) is cls
+    np.testing.assert_allclose(back.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+    state = clf.artifact_state()
+    n_base = sum(p.numel() for p in lm.model.parameters())
+    n_saved = sum(t.numel() for t in state["tensors"].values())
+    assert 0 < n_saved < n_base / 10
+    if cls is LoraLM:
+        assert all("lora_" in k for k in state["tensors"])
+    else:
+        assert list(state["tensors"]) == ["prompt_embeddings"]
+
+
+def test_mismatched_base_is_refused(trained, lm, tmp_path):
+    path = lmtask.save(trained[PromptTuning], tmp_path / "a")
+    other = dataclasses.replace(lm, source_hash="hash-b")
+    with pytest.raises(ArtifactError):
+        lmtask.load(path, model=other)
+    with pytest.raises(ArtifactError, match="hash"):
+        lmtask.load(path, model=other, check_model=False)  # the method's own check
+
+
+def test_registered_and_errors(lm):
+    assert get_method("prompt-tuning") is PromptTuning
+    assert get_method("prefix-tuning") is PrefixTuning
+    assert get_method("lora-lm") is LoraLM
+    assert PromptTuning.needs_training_data
+    assert PromptTuning(model=lm).config.lr == 3e-2
+    with pytest.raises(InputError, match="unknown option"):
+        PromptTuning("sentiment", lm, nope=1)
+    with pytest.raises(LmtaskError, match="not trained"):
+        PromptTuning("sentiment", lm).predict(["x"])
+    with pytest.raises(InputError, match="not in the task"):
+        LoraLM("sentiment", lm).fit(["x", "y"], ["positive", "zzz"])
