@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lmtask.cli_common import err
+from lmtask.cli_common import fail as _fail
 from lmtask.errors import LmtaskError
 from lmtask.prompting import TruncationWarning
 
@@ -25,18 +27,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err = Console(stderr=True)
-
-
-def _fail(msg: str) -> None:
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _read_texts(file: str, column: str | None) -> list[str]:
-    from lmtask.io import read_texts
+    from lmtask.data import read_table
 
-    return read_texts(file, column)
+    return read_table(file, text_column=column).texts
 
 
 @app.command()

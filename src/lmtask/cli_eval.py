@@ -17,9 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lmtask.cli_common import err
+from lmtask.cli_common import fail as _fail
 from lmtask.errors import InputError, LmtaskError
 
-err = Console(stderr=True)
 EXAMPLE_METHODS = "zero-shot,zero-shot:calibrate,few-shot:shots=4,few-shot:select=nearest,majority"
 
 TaskOpt = Annotated[str | None, typer.Option("--task", "-t", help="Task name or YAML/JSON file.")]
@@ -62,11 +63,6 @@ SplitOpt = Annotated[
 DataArg = Annotated[
     str, typer.Argument(help="A data file (csv, tsv, jsonl, parquet) or a packaged dataset.")
 ]
-
-
-def _fail(msg: str) -> None:
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def load_data(

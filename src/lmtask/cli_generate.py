@@ -16,17 +16,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from lmtask.cli_common import err
+from lmtask.cli_common import fail as _fail
 from lmtask.errors import InputError, LmtaskError
 from lmtask.prompting import TruncationWarning
-
-err = Console(stderr=True)
-
-
-def _fail(msg: str) -> None:
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _split(raw: str, whole: bool) -> list[str]:
@@ -61,9 +55,9 @@ def gather_texts(
             except UnicodeDecodeError:
                 raise InputError(f"{p} is not valid UTF-8 text") from None
         else:
-            from lmtask.io import read_texts
+            from lmtask.data import read_table
 
-            items.extend(read_texts(t, column))
+            items.extend(read_table(t, text_column=column).texts)
     if not items:
         raise InputError("no text to work on: give TEXT arguments, '-' for stdin, or --input FILE")
     return items

@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lmtask.cli_common import err
+from lmtask.cli_common import fail as _fail
 from lmtask.cli_eval import (
     DataArg,
     DtypeOpt,
@@ -36,7 +38,6 @@ from lmtask.cli_eval import (
 )
 from lmtask.errors import LmtaskError
 
-err = Console(stderr=True)
 DEV_NOTE = (
     "search on a dev split and evaluate the chosen task on other rows: the winner's "
     "dev score is optimistic (it was picked on these rows)"
@@ -56,11 +57,6 @@ BatchOpt = Annotated[int, typer.Option(min=1)]
 OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Folder for search.json and best-task.yaml.")
 ]
-
-
-def _fail(msg: str) -> None:
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _cell(value: float | None) -> str:
