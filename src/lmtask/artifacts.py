@@ -23,11 +23,11 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.errors import InputError, LmtaskError
 
 FORMAT = "lmtask-artifact/1"
@@ -36,20 +36,6 @@ MANIFEST = "manifest.json"
 
 class ArtifactError(LmtaskError):
     """An artifact folder that cannot be loaded: missing, corrupt, or for another model."""
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _dtype_name(lm: Any) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -25,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from lmtask.data.readers import LabeledData, _chmod_default, check_labels
+from lmtask.atomic import atomic_path
+from lmtask.atomic import write_atomic as _write_atomic
+from lmtask.data.readers import LabeledData, check_labels
 from lmtask.errors import InputError
 from lmtask.methods.base import Classifier, check_texts
 from lmtask.prediction import Prediction
@@ -363,28 +364,9 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        _chmod_default(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _plot_atomic(path: Path, draw: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        _chmod_default(tmp)
+    with atomic_path(path) as tmp:
         draw(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def multilabel_metrics(

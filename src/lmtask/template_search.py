@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -33,9 +32,11 @@ from typing import Any
 
 import yaml
 
+from lmtask.atomic import write_atomic
 from lmtask.data import LabeledData, check_labels, fingerprint
 from lmtask.errors import InputError, LmtaskError, TaskError
 from lmtask.tasks import Label, Task
+from lmtask.tasks.task import read_yaml_or_json
 
 FORMAT = "lmtask-template-search/1"
 GENERIC_TEMPLATES: tuple[tuple[str, str], ...] = (
@@ -125,14 +126,7 @@ def load_candidates(path: str | os.PathLike[str]) -> list[Candidate]:
     """Candidates from a YAML/JSON file: a list (or ``{candidates: [...]}``) of mappings
     with ``template`` and optional ``name``, ``answer_start`` and ``words``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read candidates file {p}: {e.strerror or e}") from None
-    try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise InputError(f"candidates file {p} is not valid YAML/JSON: {e}") from None
+    data = read_yaml_or_json(p, "candidates file", InputError)
     if isinstance(data, Mapping) and "candidates" in data:
         data = data["candidates"]
     if not isinstance(data, list) or not data:
@@ -243,19 +237,7 @@ class SearchResult:
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text if text.endswith("\n") else text + "\n")
 
 
 def _build(method: str, task: Task, lm: Any, options: dict[str, Any], pool: Any) -> Any:

@@ -20,13 +20,13 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lmtask.atomic import write_atomic
 from lmtask.errors import InputError
 
 TEXT_NAMES = (
@@ -367,28 +367,13 @@ def check_labels(data: LabeledData, allowed_labels: Iterable[str]) -> None:
     )
 
 
-def _chmod_default(path: str) -> None:
-    """Give a mkstemp file the permissions a plain ``open(path, "w")`` would (not 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
 def write_jsonl(data: LabeledData, path: str | os.PathLike[str]) -> Path:
     """Write ``{"text", "label"}`` rows to ``path`` atomically (temp file, then rename)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        _chmod_default(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for i, text in enumerate(data.texts):
-                row = {"text": text}
-                if data.labels is not None:
-                    row["label"] = data.labels[i]
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    rows = []
+    for i, text in enumerate(data.texts):
+        row = {"text": text}
+        if data.labels is not None:
+            row["label"] = data.labels[i]
+        rows.append(json.dumps(row, ensure_ascii=False) + "\n")
+    p = write_atomic(path, "".join(rows))
     return p

@@ -3,7 +3,7 @@
 A saved split is a JSON file of row indices plus a fingerprint (sha256 of the texts and
 labels); loading it against data whose fingerprint differs is refused.
 
->>> from lmtask.data.readers import LabeledData, _chmod_default
+>>> from lmtask.data.readers import LabeledData
 >>> data = LabeledData(texts=[f"t{i}" for i in range(20)], labels=["a", "b"] * 10, source="x")
 >>> s = split(data, dev=0.1, test=0.2, seed=0)
 >>> len(s.train), len(s.dev), len(s.test)
@@ -18,13 +18,13 @@ import hashlib
 import json
 import os
 import random
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lmtask.data.readers import LabeledData, _chmod_default
+from lmtask.atomic import write_atomic
+from lmtask.data.readers import LabeledData
 from lmtask.errors import InputError
 
 FORMAT = "lmtask-split/1"
@@ -154,16 +154,7 @@ def save_split(splits: Splits, path: str | os.PathLike[str], source: str = "") -
         "seed": splits.seed,
         "indices": splits.indices,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        _chmod_default(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f)
-            f.write("\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(p, json.dumps(doc) + "\n")
     return p
 
 

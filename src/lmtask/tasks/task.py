@@ -159,14 +159,7 @@ class Task:
     def from_file(cls, path: str | Path) -> Task:
         """Load a task from a ``.yaml``/``.yml``/``.json`` file."""
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as e:
-            raise TaskError(f"cannot read task file {p}: {e.strerror or e}") from None
-        try:
-            data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as e:
-            raise TaskError(f"task file {p} is not valid {p.suffix[1:].upper()}: {e}") from None
+        data = read_yaml_or_json(p, "task file", TaskError)
         if isinstance(data, Mapping) and "name" not in data:
             data = {**data, "name": p.stem}
         return cls.from_dict(data)
@@ -219,6 +212,19 @@ class Task:
             return values[m.group(1)] if m.group(1) else m.group(0)[0]
 
         return _SUBST.sub(sub, self.template)
+
+
+def read_yaml_or_json(path: Path, what: str, error: type[Exception]) -> Any:
+    """Parse a ``.json`` file as JSON and anything else as YAML; ``error`` says what failed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"cannot read {what} {path}: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        kind = "JSON" if path.suffix == ".json" else "YAML"
+        raise error(f"{what} {path} is not valid {kind}: {e}") from None
 
 
 def validate_labels(names: Sequence[str]) -> None:
