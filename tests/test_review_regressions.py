@@ -43,12 +43,10 @@ def test_single_word_string_is_one_word():
 def test_balanced_examples_never_show_the_text_itself():
     pool = ["nice one", "bad one", "fine one", "awful one"]
     sel = ExampleSelector(pool, ["p", "n", "p", "n"], k=2, select="balanced")
-    shown = [t for t, _ in sel.fixed()]
     for text in pool:
         (ex,) = sel.for_texts([text])
         assert text not in [t for t, _ in ex]
     assert sel.for_texts(["unrelated"])[0] == sel.fixed()
-    assert shown
 
 
 def test_nearest_with_clipping_still_excludes_the_text():
