@@ -22,6 +22,7 @@ from pathlib import Path
 import lmtask
 from lmtask.data import load_dataset, stratified_sample
 from lmtask.evaluation import Majority, evaluate
+from results_md import write_section
 
 HERE = Path(__file__).parent
 SECTION = "## Prompting ladder (bench/prompt_ladder.py)"
@@ -88,17 +89,6 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
-def write_section(path: Path, text: str) -> None:
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:
-        head, rest = old.split(SECTION, 1)
-        nxt = rest.find("\n## ")
-        old = head + (rest[nxt + 1 :] if nxt >= 0 else "")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(old.rstrip() + "\n\n" + text.rstrip() + "\n")
-    tmp.replace(path)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", action="append")
@@ -115,7 +105,7 @@ def main() -> None:
             tmp = store.with_suffix(".tmp")
             tmp.write_text(json.dumps(results, indent=2))
             tmp.replace(store)
-            write_section(Path(args.out), render(results))
+            write_section(Path(args.out), SECTION, render(results))
 
 
 if __name__ == "__main__":

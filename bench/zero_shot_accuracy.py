@@ -30,6 +30,7 @@ import lmtask
 from lmtask.data import load_dataset, stratified_sample
 from lmtask.evaluation import Majority, evaluate
 from lmtask.methods.vader import Vader
+from results_md import write_section
 
 HERE = Path(__file__).parent
 SECTION = "## Zero-shot accuracy on the packaged datasets (bench/zero_shot_accuracy.py)"
@@ -137,18 +138,6 @@ def render(results: dict, model: str) -> str:
     return "\n".join(out)
 
 
-def write_section(path: Path, text: str) -> None:
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:
-        head, rest = old.split(SECTION, 1)
-        nxt = rest.find("\n## ")
-        old = head + (rest[nxt + 1 :] if nxt >= 0 else "")
-    new = old.rstrip() + "\n\n" + text.rstrip() + "\n"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(new)
-    tmp.replace(path)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", default=lmtask.DEFAULT_MODEL)
@@ -161,14 +150,14 @@ def main() -> None:
     store.parent.mkdir(exist_ok=True)
     results = json.loads(store.read_text()) if store.exists() else {}
     if args.render_only:
-        write_section(Path(args.out), render(results, args.model))
+        write_section(Path(args.out), SECTION, render(results, args.model))
         return
     for name in args.only or list(PLAN):
         results[name] = run_dataset(name, args.model, args.batch_size)
         tmp = store.with_suffix(".tmp")
         tmp.write_text(json.dumps(results, indent=2))
         tmp.replace(store)
-        write_section(Path(args.out), render(results, args.model))
+        write_section(Path(args.out), SECTION, render(results, args.model))
 
 
 if __name__ == "__main__":

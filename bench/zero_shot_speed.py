@@ -52,6 +52,7 @@ import lmtask
 from lmtask.answer_matching import match_label
 from lmtask.models.dtype import matmul_flops
 from lmtask.prompting import build_prompt
+from results_md import write_section
 
 HEADING = "## Zero-shot speed (bench/zero_shot_speed.py)"
 LABELS = "positive,negative,neutral"
@@ -107,7 +108,7 @@ def score_mode_flops(clf: Any, texts: list[str]) -> dict[str, float]:
     prefix = tok(parts.before, add_special_tokens=parts.add_special_tokens)["input_ids"]
     full = tok([parts.render(t) for t in texts], add_special_tokens=parts.add_special_tokens)
     rests = [len(ids) - len(prefix) for ids in full["input_ids"]]
-    words = clf.scorer.word_ids
+    words = clf.scorer().word_ids
     seqs2 = {tuple(w[:-1]) for w in words if len(w) > 1}
     cont = len(texts) * len(seqs2) * max((len(s) for s in seqs2), default=0)
     bs = clf.config.batch_size
@@ -399,23 +400,6 @@ def interpret(info: dict[str, Any]) -> str:
     )
 
 
-def write_section(out: Path, section: str) -> None:
-    old = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    lines = old.splitlines()
-    try:
-        start = lines.index(HEADING)
-    except ValueError:
-        new = old.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = ["", *lines[end:]] if end < len(lines) else []
-        new = "\n".join([*lines[:start], *section.rstrip("\n").splitlines(), *tail])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=64, help="number of texts (default 64)")
@@ -469,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     section = build_section(args, info)
     print()
     print(section)
-    write_section(args.out, section)
+    write_section(args.out, HEADING, section)
     print(f"\nwrote {args.out}")
 
 
