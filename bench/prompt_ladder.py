@@ -95,12 +95,16 @@ def main() -> None:
     ap.add_argument("--only", action="append", choices=list(DATASETS))
     ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--force", action="store_true", help="rerun dataset/model pairs already saved")
     args = ap.parse_args()
     store = HERE / "results" / "prompt_ladder.json"
     store.parent.mkdir(exist_ok=True)
     results = json.loads(store.read_text()) if store.exists() else {}
     for model in args.model or [lmtask.DEFAULT_MODEL, "smollm2-135m-instruct"]:
         for name in args.only or list(DATASETS):
+            if f"{name}|{model}" in results and not args.force:
+                print(f"{name}|{model}: saved, skipped (--force reruns it)")
+                continue
             results[f"{name}|{model}"] = run(name, model, args.rows)
             tmp = store.with_suffix(".tmp")
             tmp.write_text(json.dumps(results, indent=2))

@@ -135,3 +135,21 @@ def test_read_only_folder_is_a_clear_error(tmp_path):
             lmtask.save(lmtask.methods.Vader(labels="positive,negative"), ro)
     finally:
         ro.chmod(0o700)
+
+
+def test_disk_full_is_a_clear_error_and_keeps_the_old_artifact(tmp_path, monkeypatch):
+    import errno
+
+    from lmtask import atomic
+
+    path = lmtask.save(Linear(torch.tensor([1.0, 2.0])), tmp_path / "lin")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(lmtask.InputError, match=r"cannot write the artifact.*No space left"):
+        lmtask.save(Linear(torch.tensor([-5.0, -5.0])), path)
+    monkeypatch.undo()
+    assert torch.equal(lmtask.load(path).weight, torch.tensor([1.0, 2.0]))
+    assert not list(path.glob(".*.tmp"))  # no half-written files left behind

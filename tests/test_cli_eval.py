@@ -234,3 +234,24 @@ def test_split_is_saved_and_reused(app, distinct_csv, tmp_path):
     other.write_text("text,label\nx,positive\ny,negative\n")
     with pytest.raises(lmtask_errors.InputError):
         eval_rows_and_pool(str(other), ["few-shot"], None, None, None, 0, None, 0.5, str(saved))
+
+
+@pytest.mark.slow
+def test_tune_resume(distinct_csv, tmp_path):
+    from lmtask.cli import app as main_app
+
+    ckpt, art = tmp_path / "ckpt", tmp_path / "art"
+    spec = f"finetune:mode=head:output_dir={ckpt}:early_stopping_patience=0"
+    args = ["tune", distinct_csv, "--out", art, "--test-size", "0"]
+    res = _run(main_app, [*args, "--method", f"{spec}:epochs=1"])
+    assert res.exit_code == 0, res.output
+    steps = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*"))
+    state = ckpt / f"checkpoint-{steps[-1]}" / "trainer_state.json"
+    written = state.stat().st_mtime_ns
+    res = _run(main_app, [*args, "--method", f"{spec}:epochs=2", "--resume"])
+    assert res.exit_code == 0, res.output
+    again = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*"))
+    assert again[-1] == 2 * steps[-1]
+    assert state.stat().st_mtime_ns == written  # continued: epoch 1 was not trained again
+    res = _run(main_app, [*args, "--method", "finetune:mode=head", "--resume"])
+    assert res.exit_code != 0 and "output_dir" in res.output

@@ -20,7 +20,7 @@ POS = ["good", "great", "nice", "lovely"]
 NEG = ["bad", "awful", "terrible", "poor"]
 X = [f"{w} {w}" for w in POS + NEG]
 Y = ["positive"] * 4 + ["negative"] * 4
-FAST = dict(epochs=6, batch_size=8, logging_steps=1)  # full batch: comparable losses
+FAST = dict(epochs=6, batch_size=8, logging_steps=1, dev_fraction=0)  # full batch
 METHODS = [PromptTuning, PrefixTuning, LoraLM]
 
 
@@ -123,3 +123,45 @@ def test_registered_and_errors(lm):
         PromptTuning("sentiment", lm).predict(["x"])
     with pytest.raises(InputError, match="not in the task"):
         LoraLM("sentiment", lm).fit(["x", "y"], ["positive", "zzz"])
+
+
+@pytest.mark.parametrize("cls", METHODS)
+def test_dev_set_picks_best_epoch_and_resume_continues(lm, cls, tmp_path):
+    dev = (["good good", "bad bad"], ["positive", "negative"])
+    opts = {**FAST, "epochs": 2, "output_dir": str(tmp_path / "ckpt"),
+            "early_stopping_patience": None}  # fmt: skip
+    first = cls("sentiment", lm, **opts).fit(X, Y, *dev)
+    assert [e for e, _ in first.result.dev_accuracy] == [1.0, 2.0]
+    assert (
+        first.result.best_checkpoint
+        and first.result.best_metric in dict(first.result.dev_accuracy).values()
+    )
+    again = cls("sentiment", lm, **{**opts, "epochs": 4}).fit(X, Y, *dev, resume=True)
+    assert again.result.start_step == first.result.global_step == 2
+    assert again.result.global_step == 4 and len(again.result.dev_accuracy) == 4
+
+
+def test_early_stopping_on_dev_accuracy(lm):
+    """lr=0: dev accuracy never improves, so patience 2 stops after epoch 3 of 10."""
+    clf = PromptTuning("sentiment", lm, **{**FAST, "epochs": 10, "lr": 0.0},
+                       early_stopping_patience=2).fit(X, Y, X[:2], Y[:2])  # fmt: skip
+    assert [e for e, _ in clf.result.dev_accuracy] == [1.0, 2.0, 3.0]
+
+
+def test_dev_fraction_is_held_out(lm):
+    clf = LoraLM("sentiment", lm, **{**FAST, "epochs": 1, "dev_fraction": 0.25}).fit(X, Y)
+    assert len(clf.result.dev_accuracy) == 1
+    assert clf.result.history[0].get("epoch") is not None
+
+
+@pytest.mark.parametrize(
+    "texts, labels, dev, message",
+    [
+        (["a", "b"], ["positive", "positive"], None, "only the label"),
+        (["a"], ["positive"], None, "at least 2"),
+        (["a", "b"], ["positive", "negative"], (["c"], ["angry"]), "never occur"),
+    ],
+)
+def test_bad_training_data_is_refused(lm, texts, labels, dev, message):
+    with pytest.raises(InputError, match=message):
+        PrefixTuning("sentiment", lm).fit(texts, labels, *(dev or ()))

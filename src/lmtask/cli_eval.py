@@ -10,6 +10,7 @@ lmtask datasets export tweets tweets.jsonl
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -173,8 +174,12 @@ def build_classifier(
     model: str | None,
     options: dict[str, Any],
     pool: Any = None,
+    resume: bool = False,
 ) -> Any:
-    """The classifier for a method spec; methods that learn from data are fit on ``pool``."""
+    """The classifier for a method spec; methods that learn from data are fit on ``pool``.
+
+    ``resume``: a training method continues from the last checkpoint in its ``output_dir``.
+    """
     import dataclasses
 
     from lmtask.evaluation import Majority
@@ -218,7 +223,12 @@ def build_classifier(
         import time
 
         t0 = time.perf_counter()
-        clf.fit(pool.texts, pool.labels)
+        if resume:
+            if not getattr(getattr(clf, "config", None), "output_dir", None):
+                raise InputError(f"--resume needs a checkpoint folder: {name}:output_dir=DIR")
+            clf.fit(pool.texts, pool.labels, resume=True)
+        else:
+            clf.fit(pool.texts, pool.labels)
         clf.train_seconds = time.perf_counter() - t0
     return clf
 
@@ -464,8 +474,19 @@ def _tune(
     label_column: LabelColOpt = None,
     batch_size: BatchOpt = 8,
     dtype: DtypeOpt = "auto",
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue training from the last checkpoint in the method's "
+            "output_dir (e.g. --method finetune:output_dir=ckpt)."
+        ),
+    ] = False,
 ) -> None:
-    """Fit a method on labelled data and save it as an artifact folder (lmtask predict)."""
+    """Fit a method on labelled data and save it as an artifact folder (lmtask predict).
+
+    Under ``accelerate launch`` (several processes) every process trains; only the main
+    one evaluates and writes the artifact.
+    """
     from lmtask.artifacts import save
     from lmtask.data import split
     from lmtask.evaluation import evaluate
@@ -483,7 +504,9 @@ def _tune(
             held = set(test.texts)  # a duplicate of a held-out text must not be an example
             train = train.subset([i for i, t in enumerate(train.texts) if t not in held])
         lbls = _labels_for(rows, task, labels)
-        clf = build_classifier(method, train, task, lbls, model, opts, train)
+        clf = build_classifier(method, train, task, lbls, model, opts, train, resume=resume)
+        if int(os.environ.get("RANK", "0")) != 0:
+            return  # a worker process of a distributed run: the main process saves
         metrics = {}
         if test is not None:
             rep = evaluate(clf, test, progress=err.is_terminal)

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import inspect
 import json
 import math
+import os
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -40,6 +42,7 @@ __all__ = [  # and NanGuard (the Trainer callback), built on first access
     "TrainResult",
     "TrainingDivergedError",
     "plot_curves",
+    "run_trainer",
     "train_sequence_classifier",
 ]
 
@@ -216,11 +219,20 @@ def _last_step(out: str) -> tuple[str | None, int]:
     return last, int(state.get("global_step", 0))
 
 
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
 @contextlib.contextmanager
 def _workdir(config: TrainConfig) -> Iterator[str]:
     if config.output_dir:
-        Path(config.output_dir).mkdir(parents=True, exist_ok=True)
-        yield str(config.output_dir)
+        out = Path(config.output_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create output_dir {out}: {e.strerror or e}") from None
+        if not os.access(out, os.W_OK):
+            raise InputError(f"output_dir {out} is not writable")
+        yield str(out)
     else:
         with tempfile.TemporaryDirectory(prefix="lmtask-train-") as d:
             yield d
@@ -243,8 +255,7 @@ def train_sequence_classifier(
     ``config.eval_strategy``, early-stopped, and the best checkpoint is loaded at the end.
     ``resume=True`` continues from the last checkpoint in ``config.output_dir``.
     """
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
-    from transformers.trainer_callback import PrinterCallback
+    from transformers import DataCollatorWithPadding
 
     config = config or TrainConfig()
     n = len(label_names)
@@ -252,11 +263,46 @@ def train_sequence_classifier(
         bad = [y for y in ids if not 0 <= int(y) < n]
         if bad:
             raise InputError(f"label id {bad[0]} is outside 0..{n - 1} ({n} labels)")
-    if resume and not config.output_dir:
-        raise InputError("resume=True needs config.output_dir, where the checkpoints are")
     has_dev = bool(dev_texts)
     train_ds = _encode(tokenizer, train_texts, train_labels, config.max_length)
     dev_ds = _encode(tokenizer, dev_texts, dev_labels, config.max_length) if has_dev else None
+    return run_trainer(
+        model,
+        train_ds,
+        dev_ds,
+        DataCollatorWithPadding(tokenizer),
+        config,
+        resume=resume,
+        compute_metrics=_accuracy if has_dev else None,
+        processing_class=tokenizer,
+    )
+
+
+def run_trainer(
+    model: Any,
+    train_ds: Any,
+    dev_ds: Any,
+    collator: Any,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    compute_metrics: Any = None,
+    processing_class: Any = None,
+    preprocess_logits_for_metrics: Any = None,
+    trainer_args: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Run transformers ``Trainer`` with lmtask's arguments, NaN guard and early stopping.
+
+    With ``dev_ds``, ``compute_metrics`` must return ``{"accuracy": ...}``: it picks the best
+    checkpoint and drives early stopping. ``trainer_args`` overrides ``TrainingArguments``
+    attributes. ``resume=True`` continues from the last checkpoint in ``config.output_dir``.
+    """
+    from transformers import EarlyStoppingCallback, Trainer
+    from transformers.trainer_callback import PrinterCallback
+
+    if resume and not config.output_dir:
+        raise InputError("resume=True needs config.output_dir, where the checkpoints are")
+    has_dev = dev_ds is not None and len(dev_ds) > 0
     guard = _nan_guard_class()()
     callbacks: list[Any] = [guard]
     if has_dev and config.early_stopping_patience and config.load_best_model_at_end:
@@ -265,20 +311,33 @@ def train_sequence_classifier(
         last, start_step = _last_step(out) if resume else (None, 0)
         if resume and last is None:
             raise InputError(f"resume=True but {out} holds no checkpoint-* folder to resume")
+        args = _training_args(config, out, has_dev)
+        for k, v in (trainer_args or {}).items():
+            setattr(args, k, v)
         trainer = Trainer(
             model=model,
-            args=_training_args(config, out, has_dev),
-            data_collator=DataCollatorWithPadding(tokenizer),
+            args=args,
+            data_collator=collator,
             train_dataset=train_ds,
-            eval_dataset=dev_ds,
-            processing_class=tokenizer,
-            compute_metrics=_accuracy if has_dev else None,
+            eval_dataset=dev_ds if has_dev else None,
+            processing_class=processing_class,
+            compute_metrics=compute_metrics if has_dev else None,
+            preprocess_logits_for_metrics=preprocess_logits_for_metrics if has_dev else None,
             callbacks=callbacks,
         )
         if not config.verbose:
             trainer.remove_callback(PrinterCallback)
         t0 = time.perf_counter()
-        out_metrics = trainer.train(resume_from_checkpoint=last).metrics
+        try:
+            out_metrics = trainer.train(resume_from_checkpoint=last).metrics
+        except OSError as e:
+            if e.errno not in _DISK_ERRORS:
+                raise
+            raise LmtaskError(
+                f"cannot write training checkpoints to {out}: {e.strerror or e}. "
+                "Free space or choose another output_dir; resume=True continues from the "
+                "last complete checkpoint"
+            ) from None
         seconds = time.perf_counter() - t0
         best = trainer.state.best_model_checkpoint if config.output_dir else None
         if guard.bad is not None:

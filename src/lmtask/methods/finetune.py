@@ -26,6 +26,7 @@ import torch
 
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
+from lmtask.methods.train_data import check_training_data, split_dev
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, resolve_task
 from lmtask.training import TrainConfig, TrainResult, train_sequence_classifier
@@ -221,28 +222,15 @@ class _FinetuneBase(Classifier):
         resume: bool = False,
     ) -> _FinetuneBase:
         """Train on ``texts``/``labels``; hold out ``dev_fraction`` if no dev set is given."""
-        texts, labels = check_texts(texts), [str(y) for y in labels]
-        if len(texts) != len(labels):
-            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
-        if len(texts) < 2:
-            raise InputError(f"training needs at least 2 examples, got {len(texts)}")
-        seen = sorted(set(labels))
-        if len(seen) < 2:
-            raise InputError(f"training data has only the label {seen}: a classifier needs 2+")
+        known = self.labels if self.task is not None else None
+        texts, labels, dev_texts, dev_labels = check_training_data(
+            texts, labels, dev_texts, dev_labels, known
+        )
         if self.task is None:
-            self.task = Task.from_labels(seen, name="finetuned")
-        outside = sorted(set(seen) - set(self.labels))
-        if outside:
-            raise InputError(f"training labels {outside} are not in the task's {self.labels}")
+            self.task = Task.from_labels(sorted(set(labels)), name="finetuned")
         if dev_texts is None:
-            texts, labels, dev_texts, dev_labels = self._split(texts, labels)
-        else:
-            dev_texts, dev_labels = check_texts(dev_texts), [str(y) for y in dev_labels or []]
-            if len(dev_texts) != len(dev_labels):
-                raise InputError(f"{len(dev_texts)} dev texts but {len(dev_labels)} dev labels")
-            unseen = sorted(set(dev_labels) - set(seen))
-            if unseen:
-                raise InputError(f"dev labels {unseen} never occur in the training data {seen}")
+            c = self.config
+            texts, labels, dev_texts, dev_labels = split_dev(texts, labels, c.dev_fraction, c.seed)
         self._build()
         ids = {lb: i for i, lb in enumerate(self.labels)}
         self.result = train_sequence_classifier(
@@ -258,18 +246,6 @@ class _FinetuneBase(Classifier):
         )
         self.model.eval()
         return self
-
-    def _split(self, texts: list[str], labels: list[str]):
-        n_dev = max(len(set(labels)), round(len(texts) * self.config.dev_fraction))
-        counts = np.unique(labels, return_counts=True)[1]
-        if self.config.dev_fraction <= 0 or len(texts) - n_dev < n_dev or counts.min() < 2:
-            return texts, labels, None, []  # too little data for a dev split: train on all
-        from sklearn.model_selection import train_test_split
-
-        a, b, ya, yb = train_test_split(
-            texts, labels, test_size=n_dev, stratify=labels, random_state=self.config.seed
-        )
-        return list(a), list(ya), list(b), list(yb)
 
     # -- prediction ---------------------------------------------------------------------
     @torch.no_grad()

@@ -22,7 +22,6 @@ Artifacts hold only the adapter tensors, plus the base model's name and hash, ch
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -32,6 +31,7 @@ import torch
 
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
+from lmtask.methods.train_data import check_training_data, split_dev
 from lmtask.models import load_model
 from lmtask.prediction import Prediction
 from lmtask.prompting import answer_word, build_prompt, encode, encode_prompts
@@ -49,7 +49,9 @@ class PeftLMConfig(TrainConfig):
 
     ``num_virtual_tokens``: prompt/prefix length. ``init_from_instruction``: prompt tuning
     starts from the instruction's token embeddings (else random). ``max_length`` caps the
-    prompt + answer tokens (virtual tokens included). No dev set: ``fit`` trains on all data.
+    prompt + answer tokens (virtual tokens included). ``dev_fraction`` is held out
+    (stratified, seeded) when ``fit`` gets no dev set; dev accuracy (label scoring, as in
+    prediction) is measured each epoch, picks the best epoch and stops early.
     """
 
     lr: float = 3e-2
@@ -57,7 +59,7 @@ class PeftLMConfig(TrainConfig):
     batch_size: int = 8
     warmup_ratio: float = 0.0
     weight_decay: float = 0.0
-    early_stopping_patience: int | None = None
+    dev_fraction: float = 0.1
     max_length: int = 512
     num_virtual_tokens: int = 8
     init_from_instruction: bool = True
@@ -200,22 +202,36 @@ class _PeftLM(Classifier):
             raise InputError(f"max_length={self.config.max_length} leaves no room for the prompt")
 
     # -- training -----------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> _PeftLM:
-        """Train a fresh adapter on ``texts``/``labels`` (label names of the task)."""
-        texts, labels = check_texts(texts), [str(y) for y in labels]
-        if len(texts) != len(labels):
-            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
-        if not texts:
-            raise InputError("training needs at least 1 example")
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        dev_texts: Sequence[str] | None = None,
+        dev_labels: Sequence[str] | None = None,
+        resume: bool = False,
+    ) -> _PeftLM:
+        """Train a fresh adapter on ``texts``/``labels`` (label names of the task).
+
+        Without a dev set, ``dev_fraction`` of the data is held out for it. ``resume=True``
+        continues from the last checkpoint in ``config.output_dir``.
+        """
+        known = self.labels if self.task is not None else None
+        texts, labels, dev_texts, dev_labels = check_training_data(
+            texts, labels, dev_texts, dev_labels, known
+        )
         if self.task is None:
-            seen = sorted(set(labels))
-            if len(seen) < 2:
-                raise InputError(f"training data has only the label {seen}: give task= or labels=")
-            self.task = Task.from_labels(seen, name="peft-lm")
-        outside = sorted(set(labels) - set(self.labels))
-        if outside:
-            raise InputError(f"training labels {outside} are not in the task's {self.labels}")
+            self.task = Task.from_labels(sorted(set(labels)), name="peft-lm")
+        if dev_texts is None:
+            c = self.config
+            texts, labels, dev_texts, dev_labels = split_dev(texts, labels, c.dev_fraction, c.seed)
         self.build()
+        dev = (dev_texts, dev_labels) if dev_texts else None
+        self.result = self._train(self._rows(texts, labels), dev, resume)
+        self.model.eval()
+        return self
+
+    def _rows(self, texts: list[str], labels: list[str]) -> list[dict[str, list[int]]]:
+        """Prompt + answer word + EOS token ids; the loss counts only the answer."""
         tok = self.lm.tokenizer
         eos = [tok.eos_token_id] if tok.eos_token_id is not None else []
         rows = []
@@ -223,44 +239,35 @@ class _PeftLM(Classifier):
             ans = encode(tok, [self.parts.answer_sep + answer_word(self.task, y)], False)[0] + eos
             rows.append({"input_ids": p + ans, "attention_mask": [1] * (len(p) + len(ans)),
                          "labels": [-100] * len(p) + ans})  # fmt: skip
-        self.result = self._train(rows)
-        self.model.eval()
-        return self
+        return rows
 
-    def _train(self, data: list[dict[str, list[int]]]) -> TrainResult:
-        from transformers import Trainer
-        from transformers.trainer_callback import PrinterCallback
+    def _train(
+        self, data: list[dict[str, list[int]]], dev: tuple[list[str], list[str]] | None,
+        resume: bool,
+    ) -> TrainResult:  # fmt: skip
+        from lmtask.training import run_trainer
 
-        from lmtask.training import (
-            TrainingDivergedError,
-            _nan_guard_class,
-            _training_args,
-            _workdir,
+        def dev_accuracy(_: Any) -> dict[str, float]:
+            # Label scoring as in predict (the Trainer's own logits would only give
+            # first-token accuracy); the Trainer's pass still gives eval_loss.
+            pred = self.log_probs(dev[0]).argmax(1)
+            gold = [self.labels.index(y) for y in dev[1]]
+            return {"accuracy": float(np.mean(pred == np.array(gold)))}
+
+        pad = self.lm.tokenizer.pad_token_id or 0
+        return run_trainer(
+            self.model,
+            data,
+            self._rows(*dev) if dev else None,
+            _collate(pad),
+            self.config,
+            resume=resume,
+            compute_metrics=dev_accuracy,
+            # keep one number per row: full vocabulary logits of the dev set would be huge
+            preprocess_logits_for_metrics=lambda logits, labels: logits[:, :1, :1],
+            # the PEFT forward takes **kwargs, so the Trainer cannot see which columns it uses
+            trainer_args={"remove_unused_columns": False, "label_names": ["labels"]},
         )
-
-        cfg = self.config
-        guard = _nan_guard_class()()
-        with _workdir(cfg) as out:
-            args = _training_args(cfg, out, has_dev=False)
-            args.remove_unused_columns = False  # the PEFT forward takes **kwargs
-            args.label_names = ["labels"]
-            pad = self.lm.tokenizer.pad_token_id or 0
-            trainer = Trainer(model=self.model, args=args, train_dataset=data,
-                              data_collator=_collate(pad), callbacks=[guard])  # fmt: skip
-            if not cfg.verbose:
-                trainer.remove_callback(PrinterCallback)
-            t0 = time.perf_counter()
-            metrics = trainer.train().metrics
-            seconds = time.perf_counter() - t0
-        if guard.bad is not None:
-            step, key, value = guard.bad
-            raise TrainingDivergedError(
-                f"training diverged: {key} became {value} at step {step}. "
-                f"Lower the learning rate (now {cfg.lr:g}) or check the data."
-            )
-        st, m = trainer.state, metrics
-        rates = [float(m.get(f"train_{k}_per_second", 0.0)) for k in ("samples", "steps")]
-        return TrainResult(list(st.log_history), None, seconds, *rates, 0, int(st.global_step))
 
     def _prompt_ids(self, texts: list[str]) -> list[list[int]]:
         return encode_prompts(self.lm.tokenizer, self.parts, texts, self.budget)

@@ -1,0 +1,123 @@
+"""The training loop (lmtask.training): NaN in the middle of a run keeps the last good
+checkpoint; the same code trains under ``accelerate launch`` with 2 CPU processes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from lmtask.methods.finetune import Finetune
+from lmtask.training import TrainingDivergedError
+from tests.test_finetune import FAST, X, Y, tiny_bert  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_nan_mid_run_keeps_the_last_good_checkpoint(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+    """Steps 1-8 are fine (two epochs of 4, a checkpoint after each); step 9's loss is NaN."""
+    from transformers import BertForSequenceClassification
+
+    calls = {"n": 0}
+    forward = BertForSequenceClassification.forward
+
+    @functools.wraps(forward)  # the Trainer reads the signature to pick input columns
+    def poisoned(self, *args, **kwargs):
+        out = forward(self, *args, **kwargs)
+        if self.training:
+            calls["n"] += 1
+            if calls["n"] > 8:
+                out.loss = out.loss * float("nan")
+        return out
+
+    monkeypatch.setattr(BertForSequenceClassification, "forward", poisoned)
+    ckpt = tmp_path / "ckpt"
+    opts = {**FAST, "mode": "head", "lr": 5e-2, "epochs": 4, "output_dir": str(ckpt)}
+    clf = Finetune(model=tiny_bert, **opts)
+    dev = (X[::4], Y[::4])
+    with pytest.raises(TrainingDivergedError, match=r"loss became nan at step 9.*checkpoint-8"):
+        clf.fit(X, Y, *dev)
+    saved = sorted(p.name for p in ckpt.glob("checkpoint-*"))
+    assert saved == ["checkpoint-4", "checkpoint-8"]  # nothing written after the NaN
+    state = json.loads((ckpt / "checkpoint-8" / "trainer_state.json").read_text())
+    losses = [h["loss"] for h in state["log_history"] if "loss" in h]
+    assert len(losses) == 8 and all(v == v for v in losses)  # only finite losses in it
+    monkeypatch.setattr(BertForSequenceClassification, "forward", forward)
+    again = Finetune(model=tiny_bert, **opts).fit(X, Y, *dev, resume=True)
+    assert again.result.start_step == 8 and again.result.global_step == 16
+
+
+WORKER = """
+import json, sys
+import torch
+from lmtask.methods.finetune import Finetune
+from lmtask.training import TrainConfig
+torch.set_num_threads(1)
+base, out = sys.argv[1], sys.argv[2]
+pos = ["good", "great", "nice", "lovely", "excellent", "wonderful", "superb", "fine"]
+neg = ["bad", "awful", "terrible", "horrible", "poor", "nasty", "dreadful", "worst"]
+X = [f"{w} {w}" for w in pos] * 2 + [f"{w} {w}" for w in neg] * 2
+Y = ["pos"] * 16 + ["neg"] * 16
+clf = Finetune(model=base, mode="head", lr=5e-2, epochs=2, batch_size=4, dev_fraction=0,
+               warmup_ratio=0.0, early_stopping_patience=None, logging_steps=1)
+clf.fit(X, Y)
+from accelerate import PartialState
+st = PartialState()
+p = clf.predict_proba(X[:4]).round(6).tolist()
+json.dump({"world": st.num_processes, "rank": st.process_index, "steps": clf.result.global_step,
+           "proba": p}, open(f"{out}/rank{st.process_index}.json", "w"))
+"""
+
+
+@pytest.mark.slow
+def test_two_process_accelerate_launch(tiny_bert, tmp_path):  # noqa: F811
+    """2 CPU processes (gloo): each sees half the batches per step, so half the steps of one
+    process (32 rows, batch 4 per process, 2 epochs: 4 steps/epoch), and both end with the
+    same weights (DDP keeps them in sync). ``--multi_gpu`` is accelerate's torchrun launcher;
+    on a machine without CUDA the Trainer runs it on CPU with the gloo backend (accelerate's
+    ``--cpu`` multi-process path needs MPI, not installed here)."""
+    launcher = shutil.which("accelerate", path=str(Path(sys.executable).parent))
+    if launcher is None:
+        pytest.skip("the accelerate command is not installed")
+    script = tmp_path / "worker.py"
+    script.write_text(textwrap.dedent(WORKER))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
+           str(script), tiny_bert, str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [r["world"] for r in ranks] == [2, 2] and [r["rank"] for r in ranks] == [0, 1]
+    assert ranks[0]["steps"] == ranks[1]["steps"] == 8
+    assert ranks[0]["proba"] == ranks[1]["proba"]
+
+
+def test_disk_full_during_checkpoint_is_a_clear_error(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+    import errno
+
+    from transformers import Trainer
+
+    from lmtask.errors import LmtaskError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Trainer, "_save_checkpoint", full)
+    clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "output_dir": str(tmp_path)})
+    with pytest.raises(LmtaskError, match=r"cannot write training checkpoints.*No space left"):
+        clf.fit(X, Y, X[::4], Y[::4])
