@@ -121,3 +121,52 @@ def test_disk_full_during_checkpoint_is_a_clear_error(tiny_bert, tmp_path, monke
     clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "output_dir": str(tmp_path)})
     with pytest.raises(LmtaskError, match=r"cannot write training checkpoints.*No space left"):
         clf.fit(X, Y, X[::4], Y[::4])
+
+
+def test_progress_bar_shows_loss_and_dev_accuracy():
+    from transformers import TrainerControl, TrainerState
+
+    from lmtask.training import LossProgress
+
+    bar, state, control = LossProgress(), TrainerState(), TrainerControl()
+    state.max_steps, state.global_step = 10, 0
+    bar.on_train_begin(None, state, control)
+    state.global_step = 3
+    bar.on_step_end(None, state, control)
+    bar.on_log(None, state, control, logs={"loss": 0.5})
+    bar.on_log(None, state, control, logs={"eval_accuracy": 0.75})
+    task = bar.bar.tasks[0]
+    assert task.completed == 3 and task.total == 10
+    assert task.fields["info"] == "loss 0.5000  dev acc 0.750"
+    bar.on_train_end(None, state, control)
+    assert bar.bar is None
+
+
+def test_training_runs_with_the_progress_bar(tiny_bert):  # noqa: F811
+    clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "epochs": 1, "progress": True})
+    assert clf.fit(X, Y).result.global_step == 4
+
+
+@pytest.mark.slow
+def test_cli_tune_under_accelerate_launch(tiny_bert, tmp_path):  # noqa: F811
+    """``accelerate launch -m lmtask tune``: both processes train, only rank 0 saves."""
+    import csv
+
+    launcher = shutil.which("accelerate", path=str(Path(sys.executable).parent))
+    if launcher is None:
+        pytest.skip("the accelerate command is not installed")
+    data = tmp_path / "train.csv"
+    with open(data, "w", newline="") as f:
+        csv.writer(f).writerows([("text", "label"), *zip(X, Y, strict=True)])
+    art = tmp_path / "art"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
+           "-m", "lmtask", "tune", str(data), "--model", tiny_bert, "--test-size", "0",
+           "--method", "finetune:mode=head:epochs=1:dev_fraction=0:batch_size=4",
+           "--out", str(art)]  # fmt: skip
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    manifest = json.loads((art / "manifest.json").read_text())
+    assert manifest["method"] == "finetune" and manifest["data"]["n"] == len(X)
+    assert run.stdout.count("artifact written to") == 1  # rank 1 did not save

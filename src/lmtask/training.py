@@ -25,6 +25,7 @@ import inspect
 import json
 import math
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,7 @@ import torch
 
 from lmtask.errors import InputError, LmtaskError
 
-__all__ = [  # and NanGuard (the Trainer callback), built on first access
+__all__ = [  # and NanGuard, LossProgress (Trainer callbacks), built on first access
     "TrainConfig",
     "TrainResult",
     "TrainingDivergedError",
@@ -78,7 +79,8 @@ class TrainConfig:
     group_by_length: bool = True
     load_best_model_at_end: bool = True
     max_steps: int = -1
-    verbose: bool = False  # print Trainer logs and progress bars
+    verbose: bool = False  # print the Trainer's own logs and tqdm bars
+    progress: bool | None = None  # a bar with loss and dev accuracy; None: when on a terminal
 
 
 @dataclass
@@ -159,9 +161,61 @@ def _nan_guard_class() -> type:
     return NanGuard
 
 
+@functools.lru_cache(maxsize=1)
+def _progress_class() -> type:
+    """``LossProgress``: a rich bar on stderr showing step, loss and dev accuracy."""
+    from transformers import TrainerCallback
+
+    class LossProgress(TrainerCallback):
+        def __init__(self) -> None:
+            self.bar: Any = None
+            self.info = {"loss": "", "dev": ""}
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            if not state.is_world_process_zero:
+                return
+            self.bar = Progress(TextColumn("[bold]training"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)  # fmt: skip
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=state.max_steps, info="")
+            self.bar.update(self.task, completed=state.global_step)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(self.task, completed=state.global_step)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any):
+            if self.bar is None or not logs:
+                return
+            if "loss" in logs:
+                self.info["loss"] = f"loss {float(logs['loss']):.4f}"
+            if "eval_accuracy" in logs:
+                self.info["dev"] = f"dev acc {float(logs['eval_accuracy']):.3f}"
+            self.bar.update(self.task, info="  ".join(v for v in self.info.values() if v))
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.stop()
+                self.bar = None
+
+    return LossProgress
+
+
 def __getattr__(name: str) -> Any:
     if name == "NanGuard":
         return _nan_guard_class()
+    if name == "LossProgress":
+        return _progress_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -298,7 +352,7 @@ def run_trainer(
     attributes. ``resume=True`` continues from the last checkpoint in ``config.output_dir``.
     """
     from transformers import EarlyStoppingCallback, Trainer
-    from transformers.trainer_callback import PrinterCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     if resume and not config.output_dir:
         raise InputError("resume=True needs config.output_dir, where the checkpoints are")
@@ -327,6 +381,11 @@ def run_trainer(
         )
         if not config.verbose:
             trainer.remove_callback(PrinterCallback)
+            trainer.remove_callback(ProgressCallback)
+        show = config.progress if config.progress is not None else sys.stderr.isatty()
+        bar = _progress_class()() if show and not config.verbose else None
+        if bar is not None:
+            trainer.add_callback(bar)
         t0 = time.perf_counter()
         try:
             out_metrics = trainer.train(resume_from_checkpoint=last).metrics
@@ -338,6 +397,9 @@ def run_trainer(
                 "Free space or choose another output_dir; resume=True continues from the "
                 "last complete checkpoint"
             ) from None
+        finally:
+            if bar is not None:
+                bar.on_train_end(None, None, None)
         seconds = time.perf_counter() - t0
         best = trainer.state.best_model_checkpoint if config.output_dir else None
         if guard.bad is not None:
