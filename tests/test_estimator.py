@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
@@ -18,12 +17,7 @@ OPTS = dict(mode="head", lr=5e-2, epochs=3, batch_size=8, warmup_ratio=0.0, dev_
             early_stopping_patience=None)  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_params_round_trip_and_clone(tiny_bert):  # noqa: F811

@@ -28,13 +28,7 @@ FAST = dict(epochs=4, batch_size=8, logging_steps=1, warmup_ratio=0.0, dev_fract
             early_stopping_patience=None)  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: one thread is fastest, and 50x faster than two on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _save_tiny(folder, tokenizer, kind: str) -> str:

@@ -8,7 +8,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
 
 import lmtask
 from lmtask.artifacts import ArtifactError
@@ -24,12 +23,7 @@ FAST = dict(epochs=6, batch_size=8, logging_steps=1, dev_fraction=0)  # full bat
 METHODS = [PromptTuning, PrefixTuning, LoraLM]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import torch
 
 from lmtask.methods.finetune import Finetune
 from lmtask.training import TrainingDivergedError
 from tests.test_finetune import FAST, X, Y, tiny_bert  # noqa: F401  (fixture)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_nan_mid_run_keeps_the_last_good_checkpoint(tiny_bert, tmp_path, monkeypatch):  # noqa: F811

@@ -26,7 +26,7 @@ import torch
 
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
-from lmtask.methods.train_data import check_training_data, split_dev
+from lmtask.methods.train_data import prepare_training_data
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, resolve_task
 from lmtask.training import TrainConfig, TrainResult, train_sequence_classifier
@@ -222,15 +222,10 @@ class _FinetuneBase(Classifier):
         resume: bool = False,
     ) -> _FinetuneBase:
         """Train on ``texts``/``labels``; hold out ``dev_fraction`` if no dev set is given."""
-        known = self.labels if self.task is not None else None
-        texts, labels, dev_texts, dev_labels = check_training_data(
-            texts, labels, dev_texts, dev_labels, known
+        c = self.config
+        self.task, (texts, labels, dev_texts, dev_labels) = prepare_training_data(
+            self.task, texts, labels, dev_texts, dev_labels, c.dev_fraction, c.seed, "finetuned"
         )
-        if self.task is None:
-            self.task = Task.from_labels(sorted(set(labels)), name="finetuned")
-        if dev_texts is None:
-            c = self.config
-            texts, labels, dev_texts, dev_labels = split_dev(texts, labels, c.dev_fraction, c.seed)
         self._build()
         ids = {lb: i for i, lb in enumerate(self.labels)}
         self.result = train_sequence_classifier(

@@ -31,7 +31,7 @@ import torch
 
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
-from lmtask.methods.train_data import check_training_data, split_dev
+from lmtask.methods.train_data import prepare_training_data
 from lmtask.models import load_model
 from lmtask.prediction import Prediction
 from lmtask.prompting import answer_word, build_prompt, encode, encode_prompts
@@ -215,15 +215,10 @@ class _PeftLM(Classifier):
         Without a dev set, ``dev_fraction`` of the data is held out for it. ``resume=True``
         continues from the last checkpoint in ``config.output_dir``.
         """
-        known = self.labels if self.task is not None else None
-        texts, labels, dev_texts, dev_labels = check_training_data(
-            texts, labels, dev_texts, dev_labels, known
+        c = self.config
+        self.task, (texts, labels, dev_texts, dev_labels) = prepare_training_data(
+            self.task, texts, labels, dev_texts, dev_labels, c.dev_fraction, c.seed, "peft-lm"
         )
-        if self.task is None:
-            self.task = Task.from_labels(sorted(set(labels)), name="peft-lm")
-        if dev_texts is None:
-            c = self.config
-            texts, labels, dev_texts, dev_labels = split_dev(texts, labels, c.dev_fraction, c.seed)
         self.build()
         dev = (dev_texts, dev_labels) if dev_texts else None
         self.result = self._train(self._rows(texts, labels), dev, resume)

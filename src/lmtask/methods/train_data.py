@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from lmtask.errors import InputError
 from lmtask.methods.base import check_texts
+from lmtask.tasks import Task
 
-__all__ = ["check_training_data", "split_dev"]
+__all__ = ["check_training_data", "prepare_training_data", "split_dev"]
 
 Rows = tuple[list[str], list[str], list[str] | None, list[str]]
 
@@ -72,3 +73,23 @@ def split_dev(texts: list[str], labels: list[str], fraction: float, seed: int) -
         texts, labels, test_size=n_dev, stratify=labels, random_state=seed
     )
     return list(a), list(ya), list(b), list(yb)
+
+
+def prepare_training_data(
+    task: Task | None,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    dev_texts: Sequence[str] | None,
+    dev_labels: Sequence[str] | None,
+    dev_fraction: float,
+    seed: int,
+    name: str,
+) -> tuple[Task, Rows]:
+    """Check the data, make a task from its labels when ``task`` is None (named ``name``),
+    and hold out ``dev_fraction`` as the dev set when none is given."""
+    known = task.label_names if task is not None else None
+    rows = check_training_data(texts, labels, dev_texts, dev_labels, known)
+    task = task or Task.from_labels(sorted(set(rows[1])), name=name)
+    if rows[2] is None:
+        rows = split_dev(rows[0], rows[1], dev_fraction, seed)
+    return task, rows
