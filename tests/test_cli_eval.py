@@ -245,6 +245,7 @@ def test_tune_resume(distinct_csv, tmp_path):
     args = ["tune", distinct_csv, "--out", art, "--test-size", "0"]
     res = _run(main_app, [*args, "--method", f"{spec}:epochs=1"])
     assert res.exit_code == 0, res.output
+    assert (art / "training-curves.png").read_bytes()[:4] == b"\x89PNG"
     steps = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*"))
     state = ckpt / f"checkpoint-{steps[-1]}" / "trainer_state.json"
     written = state.stat().st_mtime_ns
@@ -255,3 +256,6 @@ def test_tune_resume(distinct_csv, tmp_path):
     assert state.stat().st_mtime_ns == written  # continued: epoch 1 was not trained again
     res = _run(main_app, [*args, "--method", "finetune:mode=head", "--resume"])
     assert res.exit_code != 0 and "output_dir" in res.output
+    res = _run(main_app, [*args, "--method", "vader", "--labels", "positive,negative",
+                          "--resume"])  # fmt: skip
+    assert res.exit_code != 0 and "does not train in steps" in res.output

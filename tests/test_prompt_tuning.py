@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 import lmtask
 from lmtask.artifacts import ArtifactError
@@ -130,6 +131,14 @@ def test_dev_set_picks_best_epoch_and_resume_continues(lm, cls, tmp_path):
         first.result.best_checkpoint
         and first.result.best_metric in dict(first.result.dev_accuracy).values()
     )
+    from safetensors.torch import load_file  # the model holds the best epoch's adapter
+
+    best = load_file(f"{first.result.best_checkpoint}/adapter_model.safetensors")
+    now = first.trained_tensors()
+    assert sorted(best) == sorted(now) and all(torch.equal(best[k], now[k]) for k in now)
+    same = cls("sentiment", lm, **opts).fit(X, Y, *dev, resume=True)  # nothing left to train
+    kept = same.trained_tensors()  # so the adapter is the one restored from the checkpoint
+    assert all(torch.equal(kept[k], now[k]) for k in now)
     again = cls("sentiment", lm, **{**opts, "epochs": 4}).fit(X, Y, *dev, resume=True)
     assert again.result.start_step == first.result.global_step == 2
     assert again.result.global_step == 4 and len(again.result.dev_accuracy) == 4

@@ -100,20 +100,62 @@ def test_two_process_accelerate_launch(tiny_bert, tmp_path):  # noqa: F811
     assert ranks[0]["proba"] == ranks[1]["proba"]
 
 
-def test_disk_full_during_checkpoint_is_a_clear_error(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+def _raise_full_torch(*args, **kwargs):
+    raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed "
+                       "writing file data/0: file write failed")  # fmt: skip
+
+
+def _raise_full_safetensors(*args, **kwargs):
+    from safetensors import SafetensorError
+
+    raise SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, '
+                          'message: "No space left on device" })')  # fmt: skip
+
+
+def _raise_full_os(*args, **kwargs):
     import errno
 
-    from transformers import Trainer
+    raise OSError(errno.ENOSPC, "No space left on device")
 
+
+@pytest.mark.parametrize(
+    "target, fail",
+    [("torch.save", _raise_full_torch),
+     ("transformers.modeling_utils.safe_save_file", _raise_full_safetensors),
+     ("transformers.Trainer._save_checkpoint", _raise_full_os)],
+    ids=["torch-save", "safetensors", "oserror"],
+)  # fmt: skip
+def test_disk_full_during_checkpoint_is_a_clear_error(
+    tiny_bert, tmp_path, monkeypatch, target, fail
+):  # noqa: E501, F811
+    """Each library reports a full disk its own way (RuntimeError, SafetensorError, OSError)."""
     from lmtask.errors import LmtaskError
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(Trainer, "_save_checkpoint", full)
+    monkeypatch.setattr(target, fail)
     clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "output_dir": str(tmp_path)})
-    with pytest.raises(LmtaskError, match=r"cannot write training checkpoints.*No space left"):
+    with pytest.raises(LmtaskError, match=r"cannot write training checkpoints to .*(space|fail)"):
         clf.fit(X, Y, X[::4], Y[::4])
+
+
+def test_other_errors_are_not_called_disk_errors(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+    def broken(*args, **kwargs):
+        raise RuntimeError("something else went wrong")
+
+    monkeypatch.setattr("torch.save", broken)
+    clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "output_dir": str(tmp_path)})
+    with pytest.raises(RuntimeError, match="something else"):
+        clf.fit(X, Y, X[::4], Y[::4])
+
+
+def test_resume_skips_a_half_written_checkpoint(tiny_bert, tmp_path):  # noqa: F811
+    opts = {**FAST, "mode": "head", "lr": 5e-2, "epochs": 1, "output_dir": str(tmp_path)}
+    Finetune(model=tiny_bert, **opts).fit(X, Y, X[::4], Y[::4])
+    (tmp_path / "checkpoint-7").mkdir()  # a kill during the next save: no trainer_state.json
+    (tmp_path / "checkpoint-7" / "model.safetensors").write_bytes(b"half")
+    with pytest.warns(UserWarning, match="checkpoint-7 is incomplete"):
+        again = Finetune(model=tiny_bert, **{**opts, "epochs": 2}).fit(X, Y, X[::4], Y[::4],
+                                                                         resume=True)  # fmt: skip
+    assert again.result.start_step == 4 and again.result.global_step == 8
 
 
 def test_progress_bar_shows_loss_and_dev_accuracy():

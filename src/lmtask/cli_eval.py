@@ -224,6 +224,11 @@ def build_classifier(
 
         t0 = time.perf_counter()
         if resume:
+            import inspect
+
+            if "resume" not in inspect.signature(clf.fit).parameters:
+                raise InputError(f"{name} does not train in steps: --resume is for finetune, "
+                                 "lora, prompt-tuning, prefix-tuning and lora-lm")  # fmt: skip
             if not getattr(getattr(clf, "config", None), "output_dir", None):
                 raise InputError(f"--resume needs a checkpoint folder: {name}:output_dir=DIR")
             clf.fit(pool.texts, pool.labels, resume=True)
@@ -515,6 +520,10 @@ def _tune(
         info = {"source": rows.source, "fingerprint": _fingerprint(train), "n": len(train),
                 "text_hashes": [_text_hash(t) for t in train.texts[:200_000]]}  # fmt: skip
         save(clf, out, metrics=metrics, data=info)
+        if getattr(clf, "result", None) is not None:
+            from lmtask.training import plot_curves
+
+            plot_curves(clf.result, out / "training-curves.png")
     except LmtaskError as e:
         _fail(str(e))
     if metrics:

@@ -28,6 +28,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,16 +265,42 @@ def _training_args(config: TrainConfig, out: str, has_dev: bool) -> Any:
 
 
 def _last_step(out: str) -> tuple[str | None, int]:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete ``checkpoint-N`` in ``out`` and its step, or (None, 0).
 
-    last = get_last_checkpoint(out) if Path(out).is_dir() else None
-    if last is None:
-        return None, 0
-    state = json.loads((Path(last) / "trainer_state.json").read_text())
-    return last, int(state.get("global_step", 0))
+    A checkpoint is complete when its ``trainer_state.json`` (written last) reads; a folder
+    half-written by a kill or a full disk is skipped with a warning.
+    """
+    root = Path(out)
+    found = [p for p in root.glob("checkpoint-*") if p.name[11:].isdigit()] if root.is_dir() else []
+    for p in sorted(found, key=lambda p: int(p.name[11:]), reverse=True):
+        try:
+            state = json.loads((p / "trainer_state.json").read_text())
+        except (OSError, ValueError):
+            warnings.warn(f"{p} is incomplete (no trainer_state.json): skipped", stacklevel=2)
+            continue
+        return str(p), int(state.get("global_step", 0))
+    return None, 0
 
 
-_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL_SIGNS = ("No space left", "os error 28", "Disk quota", "os error 122", "Read-only file",
+               "os error 30", "file write failed")  # fmt: skip
+
+
+def _disk_error(e: BaseException, out: str) -> str | None:
+    """Why ``e`` is a failed write under ``out`` (full disk, read-only...), else None.
+
+    torch.save raises RuntimeError and safetensors its own SafetensorError, not OSError, so
+    their messages are read too.
+    """
+    if isinstance(e, OSError):
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            return e.strerror or str(e)
+        mine = e.filename and Path(str(e.filename)).resolve().is_relative_to(Path(out).resolve())
+        if e.errno in (errno.EACCES, errno.EPERM) and mine:
+            return f"{e.strerror}: {e.filename}"
+        return None
+    text = str(e)
+    return text.splitlines()[0][:300] if any(m in text for m in _FULL_SIGNS) else None
 
 
 @contextlib.contextmanager
@@ -389,11 +416,12 @@ def run_trainer(
         t0 = time.perf_counter()
         try:
             out_metrics = trainer.train(resume_from_checkpoint=last).metrics
-        except OSError as e:
-            if e.errno not in _DISK_ERRORS:
+        except Exception as e:
+            why = _disk_error(e, out)
+            if why is None:
                 raise
             raise LmtaskError(
-                f"cannot write training checkpoints to {out}: {e.strerror or e}. "
+                f"cannot write training checkpoints to {out}: {why}. "
                 "Free space or choose another output_dir; resume=True continues from the "
                 "last complete checkpoint"
             ) from None
@@ -444,6 +472,9 @@ def plot_curves(history: Sequence[dict[str, Any]] | TrainResult, path: str | Pat
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
+    from lmtask.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return out

@@ -98,6 +98,11 @@ def _collate(pad: int):
     return collate
 
 
+def _first_logit(logits: Any, labels: Any) -> torch.Tensor:
+    """One number per row: the dev set's full-vocabulary logits would fill the memory."""
+    return (logits[0] if isinstance(logits, tuple) else logits)[:, :1, :1]
+
+
 class _PeftLM(Classifier):
     """Shared by the three methods: building, fit, scoring, artifacts."""
 
@@ -258,8 +263,7 @@ class _PeftLM(Classifier):
             self.config,
             resume=resume,
             compute_metrics=dev_accuracy,
-            # keep one number per row: full vocabulary logits of the dev set would be huge
-            preprocess_logits_for_metrics=lambda logits, labels: logits[:, :1, :1],
+            preprocess_logits_for_metrics=_first_logit,
             # the PEFT forward takes **kwargs, so the Trainer cannot see which columns it uses
             trainer_args={"remove_unused_columns": False, "label_names": ["labels"]},
         )
