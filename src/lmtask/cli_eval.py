@@ -215,6 +215,15 @@ def build_classifier(
         if mods:
             raise InputError(f"{name} takes no options, got {sorted(mods)}")
         clf = cls(task=task, labels=labels, model=model)
+    if resume:
+        import inspect
+
+        fit = getattr(clf, "fit", None)
+        if fit is None or "resume" not in inspect.signature(fit).parameters:
+            raise InputError(f"{name} does not train in steps: --resume is for finetune, "
+                             "lora, prompt-tuning, prefix-tuning and lora-lm")  # fmt: skip
+        if not getattr(getattr(clf, "config", None), "output_dir", None):
+            raise InputError(f"--resume needs a checkpoint folder: {name}:output_dir=DIR")
     if getattr(clf, "needs_training_data", False):
         if pool is None or not len(pool):
             raise InputError(f"{name} needs labelled examples: give --examples FILE")
@@ -224,13 +233,6 @@ def build_classifier(
 
         t0 = time.perf_counter()
         if resume:
-            import inspect
-
-            if "resume" not in inspect.signature(clf.fit).parameters:
-                raise InputError(f"{name} does not train in steps: --resume is for finetune, "
-                                 "lora, prompt-tuning, prefix-tuning and lora-lm")  # fmt: skip
-            if not getattr(getattr(clf, "config", None), "output_dir", None):
-                raise InputError(f"--resume needs a checkpoint folder: {name}:output_dir=DIR")
             clf.fit(pool.texts, pool.labels, resume=True)
         else:
             clf.fit(pool.texts, pool.labels)
