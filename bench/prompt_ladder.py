@@ -76,7 +76,10 @@ def render(results: dict) -> str:
     out = [SECTION, "", "- Command: `HF_HUB_OFFLINE=1 .venv/bin/python bench/prompt_ladder.py`",
            "- Evaluated rows: a fixed stratified sample (seed 0) per dataset; few-shot examples "
            "from a 3,000-row stratified pool (seed 1) of the other rows. bbc-news examples are "
-           "cut to 400 characters (`example_chars`).", ""]  # fmt: skip
+           "cut to 400 characters (`example_chars`).",
+           "- texts/s were measured while other benchmarks shared the 2 cores: read them as "
+           "rough relative costs (nearest examples defeat the shared-prefix cache), not speed "
+           "results (see the zero-shot speed section).", ""]  # fmt: skip
     for key, r in results.items():
         out.append(f"### {r['dataset']}, {r['model']} ({r['n']} rows; {r['counts']})\n")
         out.append("| method | accuracy | macro-F1 | ECE | texts/s |")
@@ -96,10 +99,13 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--force", action="store_true", help="rerun dataset/model pairs already saved")
+    ap.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from the store")
     args = ap.parse_args()
     store = HERE / "results" / "prompt_ladder.json"
     store.parent.mkdir(exist_ok=True)
     results = json.loads(store.read_text()) if store.exists() else {}
+    if args.render:
+        return write_section(Path(args.out), SECTION, render(results))
     for model in args.model or [lmtask.DEFAULT_MODEL, "smollm2-135m-instruct"]:
         for name in args.only or list(DATASETS):
             if f"{name}|{model}" in results and not args.force:

@@ -82,3 +82,45 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def _save_tiny(folder, tokenizer, kind: str) -> str:
+    from transformers import BertConfig, BertModel, Qwen2Config, Qwen2Model
+
+    torch.manual_seed(0)
+    if kind == "bert":
+        cfg = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=64,
+                         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+                         initializer_range=0.5)  # fmt: skip
+        model = BertModel(cfg)
+    else:
+        cfg = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                          max_position_embeddings=64, initializer_range=0.5)  # fmt: skip
+        model = Qwen2Model(cfg)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> str:
+    from transformers import AutoTokenizer
+
+    from lmtask.models.registry import MODELS
+
+    tok = AutoTokenizer.from_pretrained(MODELS["all-minilm-l6-v2"].folder())
+    return _save_tiny(tmp_path_factory.mktemp("tiny-bert"), tok, "bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen(tmp_path_factory) -> str:
+    from transformers import AutoTokenizer
+
+    from lmtask.models.cache import converted_folder
+    from lmtask.models.registry import MODELS
+
+    spec = MODELS["smollm2-135m-instruct"]
+    tok = AutoTokenizer.from_pretrained(converted_folder(spec.alias, spec.parts()))
+    return _save_tiny(tmp_path_factory.mktemp("tiny-qwen"), tok, "qwen2")

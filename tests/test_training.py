@@ -16,12 +16,12 @@ import pytest
 
 from lmtask.methods.finetune import Finetune
 from lmtask.training import TrainingDivergedError
-from tests.test_finetune import FAST, X, Y, tiny_bert  # noqa: F401  (fixture)
+from tests.test_finetune import FAST, X, Y
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def test_nan_mid_run_keeps_the_last_good_checkpoint(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+def test_nan_mid_run_keeps_the_last_good_checkpoint(tiny_bert, tmp_path, monkeypatch):
     """Steps 1-8 are fine (two epochs of 4, a checkpoint after each); step 9's loss is NaN."""
     from transformers import BertForSequenceClassification
 
@@ -77,7 +77,7 @@ json.dump({"world": st.num_processes, "rank": st.process_index, "steps": clf.res
 
 
 @pytest.mark.slow
-def test_two_process_accelerate_launch(tiny_bert, tmp_path):  # noqa: F811
+def test_two_process_accelerate_launch(tiny_bert, tmp_path):
     """2 CPU processes (gloo): each sees half the batches per step, so half the steps of one
     process (32 rows, batch 4 per process, 2 epochs: 4 steps/epoch), and both end with the
     same weights (DDP keeps them in sync). ``--multi_gpu`` is accelerate's torchrun launcher;
@@ -127,7 +127,7 @@ def _raise_full_os(*args, **kwargs):
 )  # fmt: skip
 def test_disk_full_during_checkpoint_is_a_clear_error(
     tiny_bert, tmp_path, monkeypatch, target, fail
-):  # noqa: E501, F811
+):
     """Each library reports a full disk its own way (RuntimeError, SafetensorError, OSError)."""
     from lmtask.errors import LmtaskError
 
@@ -137,7 +137,7 @@ def test_disk_full_during_checkpoint_is_a_clear_error(
         clf.fit(X, Y, X[::4], Y[::4])
 
 
-def test_other_errors_are_not_called_disk_errors(tiny_bert, tmp_path, monkeypatch):  # noqa: F811
+def test_other_errors_are_not_called_disk_errors(tiny_bert, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("something else went wrong")
 
@@ -147,7 +147,7 @@ def test_other_errors_are_not_called_disk_errors(tiny_bert, tmp_path, monkeypatc
         clf.fit(X, Y, X[::4], Y[::4])
 
 
-def test_resume_skips_a_half_written_checkpoint(tiny_bert, tmp_path):  # noqa: F811
+def test_resume_skips_a_half_written_checkpoint(tiny_bert, tmp_path):
     opts = {**FAST, "mode": "head", "lr": 5e-2, "epochs": 1, "output_dir": str(tmp_path)}
     Finetune(model=tiny_bert, **opts).fit(X, Y, X[::4], Y[::4])
     (tmp_path / "checkpoint-7").mkdir()  # a kill during the next save: no trainer_state.json
@@ -177,13 +177,13 @@ def test_progress_bar_shows_loss_and_dev_accuracy():
     assert bar.bar is None
 
 
-def test_training_runs_with_the_progress_bar(tiny_bert):  # noqa: F811
+def test_training_runs_with_the_progress_bar(tiny_bert):
     clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "epochs": 1, "progress": True})
     assert clf.fit(X, Y).result.global_step == 4
 
 
 @pytest.mark.slow
-def test_cli_tune_under_accelerate_launch(tiny_bert, tmp_path):  # noqa: F811
+def test_cli_tune_under_accelerate_launch(tiny_bert, tmp_path):
     """``accelerate launch -m lmtask tune``: both processes train, only rank 0 saves."""
     import csv
 
