@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from lmtask.errors import InputError
 from lmtask.estimator import TextClassifier
-from tests.test_finetune import X, Y, tiny_bert  # noqa: F401  (a fixture)
+from tests.test_finetune import X, Y
 
 OPTS = dict(mode="head", lr=5e-2, epochs=3, batch_size=8, warmup_ratio=0.0, dev_fraction=0,
             early_stopping_patience=None)  # fmt: skip
@@ -20,7 +20,7 @@ OPTS = dict(mode="head", lr=5e-2, epochs=3, batch_size=8, warmup_ratio=0.0, dev_
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def test_params_round_trip_and_clone(tiny_bert):  # noqa: F811
+def test_params_round_trip_and_clone(tiny_bert):
     est = TextClassifier(model=tiny_bert, options=OPTS)
     assert est.get_params() == {"method": "finetune", "model": tiny_bert, "task": None,
                                 "options": OPTS}  # fmt: skip
@@ -28,7 +28,7 @@ def test_params_round_trip_and_clone(tiny_bert):  # noqa: F811
     assert clone(est).get_params()["options"]["epochs"] == 1
 
 
-def test_fit_predict_proba_with_int_classes(tiny_bert):  # noqa: F811
+def test_fit_predict_proba_with_int_classes(tiny_bert):
     y = np.array([1 if v == "pos" else 0 for v in Y])
     est = TextClassifier(model=tiny_bert, options=OPTS).fit(X, y)
     assert est.classes_.tolist() == [0, 1]
@@ -38,7 +38,7 @@ def test_fit_predict_proba_with_int_classes(tiny_bert):  # noqa: F811
     assert 0.0 <= est.score(X, y) <= 1.0
 
 
-def test_cross_val_score_and_pipeline(tiny_bert):  # noqa: F811
+def test_cross_val_score_and_pipeline(tiny_bert):
     est = TextClassifier(model=tiny_bert, options=OPTS)
     scores = cross_val_score(est, X, Y, cv=2)
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
@@ -54,7 +54,7 @@ def test_method_without_training_just_records_labels():
     assert est.predict(["I love it", "I hate it"]).tolist() == ["positive", "negative"]
 
 
-def test_bad_input_is_refused(tiny_bert):  # noqa: F811
+def test_bad_input_is_refused(tiny_bert):
     est = TextClassifier(model=tiny_bert, options=OPTS)
     with pytest.raises(InputError, match="2 or more"):
         est.fit(["a", "b"], ["x", "x"])
