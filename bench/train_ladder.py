@@ -58,9 +58,9 @@ CONFIGS: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("prompt-tuning (8 virtual tokens)", "prompt-tuning", SMOL, {**PEFT, "lr": 3e-2}),
     ("prefix-tuning (8 virtual tokens)", "prefix-tuning", SMOL, {**PEFT, "lr": 1e-2}),
     ("lora-lm (r=8, label words)", "lora-lm", SMOL, {**PEFT, "lr": 5e-4}),
-    ("few-shot K=8 nearest", "few-shot", QWEN, {"shots": 8, "select": "nearest"}),
     ("lora + classification head", "lora", SMOL,
      {**HEAD, **LM_ROWS, "epochs": 2, "lr": 5e-4, "batch_size": 8}),
+    ("few-shot K=8 nearest", "few-shot", QWEN, {"shots": 8, "select": "nearest"}),
 ]  # fmt: skip
 
 
