@@ -177,9 +177,32 @@ def test_progress_bar_shows_loss_and_dev_accuracy():
     assert bar.bar is None
 
 
-def test_training_runs_with_the_progress_bar(tiny_bert):
-    clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "epochs": 1, "progress": True})
+@pytest.mark.parametrize("progress", [True, False])
+def test_training_shows_the_progress_bar_when_asked(tiny_bert, monkeypatch, progress):
+    """The bar is attached (and follows every step and log) only with progress=True."""
+    from lmtask.training import LossProgress
+
+    seen: list[tuple[str, int, str]] = []
+    step_end, on_log = LossProgress.on_step_end, LossProgress.on_log
+
+    def spy_step(self, args, state, control, **kw):
+        step_end(self, args, state, control, **kw)
+        seen.append(("step", self.bar.tasks[0].completed, ""))
+
+    def spy_log(self, args, state, control, logs=None, **kw):
+        on_log(self, args, state, control, logs=logs, **kw)
+        seen.append(("log", state.global_step, self.bar.tasks[0].fields["info"]))
+
+    monkeypatch.setattr(LossProgress, "on_step_end", spy_step)
+    monkeypatch.setattr(LossProgress, "on_log", spy_log)
+    clf = Finetune(model=tiny_bert, **{**FAST, "mode": "head", "epochs": 1, "progress": progress})
     assert clf.fit(X, Y).result.global_step == 4
+    if not progress:
+        assert seen == []
+        return
+    assert [n for kind, n, _ in seen if kind == "step"] == [1, 2, 3, 4]  # the bar follows
+    logs = [info for kind, _, info in seen if kind == "log"]
+    assert len(logs) >= 4 and all(info.startswith("loss ") for info in logs)
 
 
 @pytest.mark.slow
