@@ -4,7 +4,7 @@ For each dataset and model, on the same fixed stratified sample of evaluated row
 zero-shot, zero-shot with contextual calibration, and few-shot with K = 4 and 8 examples
 chosen at random or nearest (all-MiniLM-L6-v2), the examples drawn from a pool of other rows
 of the same dataset (never an evaluated row or a text identical to one). All by
-``lmtask.evaluation.evaluate``. Reserved data is never read.
+``lmtask.evaluation.report.evaluate``. Reserved data is never read.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/prompt_ladder.py [--rows 200] [--model M ...]
 
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import lmtask
 from lmtask.data import load_dataset, stratified_sample
-from lmtask.evaluation import Majority, evaluate
+from lmtask.evaluation import evaluate
+from lmtask.methods import Majority
 from results_md import write_section
 
 HERE = Path(__file__).parent
@@ -53,7 +54,7 @@ def run(name: str, model: str, rows_override: int | None) -> dict:
     pool = stratified_sample(rest, 3000, seed=1)
     lm = lmtask.load_model(model)
     out = []
-    maj = evaluate(Majority(None, rows.labels, labels=sorted(set(rows.labels))), rows)
+    maj = evaluate(Majority(labels=sorted(set(rows.labels))).fit(rows.texts, rows.labels), rows)
     out.append({"config": f"majority ({maj.classifier['label']})", "accuracy": maj.accuracy,
                 "macro_f1": maj.macro_f1, "ece": maj.ece, "texts_per_s": 0.0})  # fmt: skip
     for desc, method, opts in CONFIGS:

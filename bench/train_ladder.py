@@ -30,7 +30,8 @@ import torch
 
 import lmtask
 from lmtask.data import load_dataset, split, stratified_sample
-from lmtask.evaluation import Majority, evaluate
+from lmtask.evaluation import evaluate
+from lmtask.methods import Majority
 from results_md import write_section
 
 HERE = Path(__file__).parent
@@ -89,7 +90,7 @@ def run_config(cfg: tuple, data: tuple, task: str, labels: str | None) -> dict[s
         train, dev = stratified_sample(train, n_train, 0), stratified_sample(dev, n_dev, 0)
     t0 = time.perf_counter()
     if method == "majority":
-        clf = Majority(None, train.labels, labels=sorted(set(train.labels)))
+        clf = Majority(labels=sorted(set(train.labels))).fit(train.texts, train.labels)
     elif method in ("zero-shot", "few-shot"):
         cls = lmtask.ZeroShot if method == "zero-shot" else lmtask.FewShot
         clf = cls(task=task, labels=labels, model=model, **opts)
@@ -116,8 +117,13 @@ def speed(rows: int = 512, repeats: int = 2) -> dict[str, Any]:
     """samples/s of train_sequence_classifier vs a plain Trainer, same settings, alternated."""
     from transformers import DataCollatorWithPadding, Trainer
 
-    from lmtask.methods.finetune import _load_base, resolve_base
-    from lmtask.training import TrainConfig, _encode, _training_args, train_sequence_classifier
+    from lmtask.engine.training import (
+        TrainConfig,
+        _encode,
+        _training_args,
+        train_sequence_classifier,
+    )
+    from lmtask.methods.trained.finetune import _load_base, resolve_base
 
     data = stratified_sample(load_dataset("tweets"), rows, seed=3)
     names = sorted(set(data.labels))

@@ -2,7 +2,7 @@
 
 For each dataset: the default model's zero-shot accuracy and macro-F1 (score mode), the
 majority-class baseline and, for the sentiment sets, VADER, all computed by
-``lmtask.evaluation.evaluate`` on the same rows. Rows: ``tweets`` a fixed 1,000-row stratified
+``lmtask.evaluate`` on the same rows. Rows: ``tweets`` a fixed 1,000-row stratified
 sample (seed 0), ``bbc-news`` all rows, ``fine-foods`` a fixed 1,000-row stratified sample
 (seed 0) of ``training_data`` (``testing_data`` is reserved and never read).
 
@@ -28,8 +28,9 @@ from pathlib import Path
 
 import lmtask
 from lmtask.data import load_dataset, stratified_sample
-from lmtask.evaluation import Majority, evaluate
-from lmtask.methods.vader import Vader
+from lmtask.evaluation import evaluate
+from lmtask.methods import Majority
+from lmtask.methods.baseline.vader import Vader
 from results_md import write_section
 
 HERE = Path(__file__).parent
@@ -61,7 +62,7 @@ def run_dataset(name: str, model: str, batch_size: int) -> dict:
         data = stratified_sample(data, plan["rows"], seed=0)
     gold_labels = sorted(set(data.labels))
     rows = []
-    maj = evaluate(Majority(None, data.labels, labels=gold_labels), data)
+    maj = evaluate(Majority(labels=gold_labels).fit(data.texts, data.labels), data)
     rows.append({"method": f"majority ({maj.classifier['label']})", **_metrics(maj)})
     for method, task, labels in plan["runs"]:
         labels = labels or plan["labels"]
@@ -114,7 +115,9 @@ def render(results: dict, model: str) -> str:
     out.append("- Command: `HF_HUB_OFFLINE=1 .venv/bin/python bench/zero_shot_accuracy.py`")
     out.append(f"- Model: `{model}` (score mode, dtype auto); machine: {os.cpu_count()} CPUs, "
                f"{platform.machine()}; date {time.strftime('%Y-%m-%d')}")  # fmt: skip
-    out.append("- Every number on the same rows per dataset, by `lmtask.evaluation.evaluate`.")
+    out.append(
+        "- Every number on the same rows per dataset, by `lmtask.evaluation.report.evaluate`."
+    )
     out.append(
         "- texts/s were measured while other jobs shared the 2 CPUs: compare accuracy, not "
         "speed, here (bench/zero_shot_speed.py measures speed on an idle machine)."

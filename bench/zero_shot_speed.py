@@ -6,7 +6,7 @@ What it measures, in one run, on the same texts and the same model:
    time, the plain-text instruction ``task.render_instruction(text)`` (no chat template),
    ``model.generate(**inputs, max_length=60)`` (greedy; the model's own generation config),
    the continuation decoded and stripped, then mapped to a label with
-   :func:`lmtask.answer_matching.match_label` (no match counts as wrong).
+   :func:`lmtask.engine.answer_matching.match_label` (no match counts as wrong).
 2. **lmtask score mode** with its defaults (``dtype="auto"``, ``batch_size=8``): every label
    scored as the continuation of the prompt, with a shared-prefix KV cache and batching.
 
@@ -49,9 +49,9 @@ from typing import Any
 import torch
 
 import lmtask
-from lmtask.answer_matching import match_label
+from lmtask.engine.answer_matching import match_label
+from lmtask.engine.prompting import build_prompt
 from lmtask.models.dtype import matmul_flops
-from lmtask.prompting import build_prompt
 from results_md import write_section
 
 HEADING = "## Zero-shot speed (bench/zero_shot_speed.py)"

@@ -1,6 +1,6 @@
 import pytest
 
-from lmtask.answer_matching import match_label
+from lmtask.engine.answer_matching import match_label
 from lmtask.tasks import Label, Task
 
 CODE = Task.from_labels(["C", "C++", "C#", "Python", "Java", "JavaScript"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import lmtask
-from lmtask.calibration import CONTENT_FREE, calibrate, content_free_bias
+from lmtask.engine.calibration import CONTENT_FREE, calibrate, content_free_bias
 
 
 def test_calibration_divides_out_a_fixed_bias():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lmtask
-from lmtask.methods import chain_of_thought as cot
+from lmtask.methods.prompt import chain_of_thought as cot
 
 
 @pytest.mark.parametrize(
@@ -26,11 +26,11 @@ def test_two_stages_score_labels_after_the_reasoning(tiny_factory, monkeypatch):
     lm = tiny_factory()
     seen = {}
 
-    def fake_generate(lm_, ids, max_new_tokens, batch_size, progress=None):
+    def fake_generate(lm_, ids, max_new_tokens, *, batch_size, progress=None):
         seen["prompts"] = [lm_.tokenizer.decode(x) for x in ids]
         return ["It sounds happy. Therefore, the answer is positive.", "Grumpy words."]
 
-    monkeypatch.setattr(cot, "generate_from_ids", fake_generate)
+    monkeypatch.setattr(cot, "generate_ids", fake_generate)
     clf = lmtask.ChainOfThought(task="sentiment", model=lm)
     preds = clf.predict(["I love it", "I hate it"])
     assert all("Let's think step by step." in p for p in seen["prompts"])

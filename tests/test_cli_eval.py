@@ -9,8 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lmtask import errors as lmtask_errors
-from lmtask.cli_eval import register
+from lmtask.cli import app as main_app
 
 SMOL = "smollm2-135m-instruct"
 ROWS = [("I love it, wonderful!", "positive"), ("Awful, I hate it.", "negative")] * 10
@@ -18,9 +17,7 @@ ROWS = [("I love it, wonderful!", "positive"), ("Awful, I hate it.", "negative")
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-    return app
+    return main_app
 
 
 @pytest.fixture()
@@ -55,9 +52,9 @@ def test_eval_end_to_end(app, csv_file, tmp_path, smol):
 
 
 @pytest.mark.slow
-def test_compare_zero_shot_and_majority(app, csv_file, tmp_path, smol):
+def test_compare_zero_shot_and_majority(app, distinct_csv, tmp_path, smol):
     out = tmp_path / "cmp"
-    args = ["compare", csv_file, "--methods", "zero-shot,majority", "--model", SMOL]
+    args = ["compare", distinct_csv, "--methods", "zero-shot,majority", "--model", SMOL]
     res = _run(
         app, [*args, "--dtype", "float32", "--batch-size", "20", "--sample", "8", "--out", out]
     )
@@ -78,7 +75,7 @@ def test_unknown_method_rejected_before_work(app, csv_file, tmp_path):
     out = tmp_path / "never"
     res = _run(app, ["compare", csv_file, "--methods", "zero-shot,bogus", "--out", out])
     assert res.exit_code == 2
-    assert "unknown method(s) 'bogus'" in res.output and "majority" in res.output
+    assert "unknown method 'bogus'" in res.output and "majority" in res.output
     assert not out.exists()
     res = _run(app, ["eval", csv_file, "--method", "bogus", "--out", out])
     assert res.exit_code == 2 and "bogus" in res.output
@@ -93,15 +90,23 @@ def test_bad_column_is_one_line_error(app, csv_file, tmp_path):
     assert "Traceback" not in res.output
 
 
-def test_majority_only_compare_needs_no_model(app, csv_file, tmp_path):
-    res = _run(app, ["compare", csv_file, "--methods", "majority", "--out", tmp_path / "m"])
+def test_majority_only_compare_needs_no_model(app, distinct_csv, tmp_path):
+    res = _run(app, ["compare", distinct_csv, "--methods", "majority", "--out", tmp_path / "m"])
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "m" / "compare.json").read_text())
-    assert doc["methods"][0]["accuracy"] == pytest.approx(0.5)
+    label = doc["methods"][0]["classifier"]["label"]  # the training rows' majority
+    rows = (tmp_path / "m" / "majority" / "predictions.jsonl").read_text().splitlines()
+    gold = [json.loads(r)["gold"] for r in rows]
+    assert doc["methods"][0]["accuracy"] == pytest.approx(gold.count(label) / len(gold))
 
 
-def test_gold_labels_outside_task(app, csv_file, tmp_path):
-    res = _run(app, ["compare", csv_file, "--methods", "majority", "--labels", "good,bad",
+def test_duplicates_leave_nothing_to_learn_from(app, csv_file, tmp_path):
+    res = _run(app, ["compare", csv_file, "--methods", "majority", "--out", tmp_path / "m"])
+    assert res.exit_code == 2 and "no rows are left to learn from" in res.output
+
+
+def test_gold_labels_outside_task(app, distinct_csv, tmp_path):
+    res = _run(app, ["compare", distinct_csv, "--methods", "majority", "--labels", "good,bad",
                      "--out", tmp_path / "x"])  # fmt: skip
     assert res.exit_code == 2 and "not labels of the task" in res.output
 
@@ -144,40 +149,12 @@ def distinct_csv(tmp_path):
     return path
 
 
-@pytest.mark.parametrize(
-    "spec, name, opts",
-    [
-        ("zero-shot", "zero-shot", {}),
-        ("zero-shot:generate", "zero-shot", {"mode": "generate"}),
-        ("few-shot:shots=8:select=nearest", "few-shot", {"shots": 8, "select": "nearest"}),
-        ("zero-shot:calibrate:min_confidence=0.6", "zero-shot",
-         {"calibrate": True, "min_confidence": 0.6}),
-    ],
-)  # fmt: skip
-def test_parse_method(spec, name, opts):
-    from lmtask.cli_eval import parse_method
-
-    assert parse_method(spec) == (name, opts)
-
-
 def test_bad_method_option_is_refused(app, distinct_csv, tmp_path, tiny_factory):
     res = _run(app, ["eval", distinct_csv, "--method", "zero-shot:wings=2", "--model", SMOL,
                      "--dtype", "float32", "--out", tmp_path / "x"])  # fmt: skip
     assert res.exit_code == 2
-    assert "no option(s) ['wings']" in res.output
-
-
-def test_pool_never_holds_an_evaluated_row(distinct_csv):
-    from lmtask.cli_eval import eval_rows_and_pool
-
-    path = str(distinct_csv)
-    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, None, 0, None, 0.25)
-    assert len(rows) == 6 and len(pool) == 18
-    assert not set(rows.texts) & set(pool.texts)
-    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, 8, 0, None, 0.25)
-    assert len(rows) == 8 and len(pool) == 16 and not set(rows.texts) & set(pool.texts)
-    rows, pool = eval_rows_and_pool(path, ["zero-shot"], None, None, None, 0, None, 0.2)
-    assert pool is None and len(rows) == 24
+    assert "zero-shot has no option 'wings'" in res.output
+    assert not (tmp_path / "x").exists()  # refused before any work
 
 
 @pytest.mark.slow
@@ -204,8 +181,6 @@ def test_compare_prompt_ladder_on_the_same_rows(app, distinct_csv, tmp_path, smo
      ("finetune:mode=head:epochs=1", [])],
 )  # fmt: skip
 def test_tune_then_predict_and_eval_artifact(distinct_csv, tmp_path, method, extra, smol):
-    from lmtask.cli import app as main_app
-
     art = tmp_path / "art"
     res = _run(main_app, ["tune", distinct_csv, "--method", method, "--out", art, *extra])
     assert res.exit_code == 0, res.output
@@ -219,27 +194,8 @@ def test_tune_then_predict_and_eval_artifact(distinct_csv, tmp_path, method, ext
     assert "19 of the 24 evaluated rows were used" in res.output  # not a held-out result
 
 
-def test_split_is_saved_and_reused(app, distinct_csv, tmp_path):
-    from lmtask.cli_eval import eval_rows_and_pool
-
-    path = str(distinct_csv)
-    saved = tmp_path / "split.json"
-    rows, pool = eval_rows_and_pool(path, ["few-shot"], None, None, None, 3, None, 0.25,
-                                    None, saved)  # fmt: skip
-    assert saved.is_file()
-    again, pool2 = eval_rows_and_pool(path, ["few-shot"], None, None, None, 99, None, 0.5,
-                                      str(saved))  # fmt: skip
-    assert again.texts == rows.texts and pool2.texts == pool.texts  # same rows despite seed
-    other = tmp_path / "other.csv"
-    other.write_text("text,label\nx,positive\ny,negative\n")
-    with pytest.raises(lmtask_errors.InputError):
-        eval_rows_and_pool(str(other), ["few-shot"], None, None, None, 0, None, 0.5, str(saved))
-
-
 @pytest.mark.slow
 def test_tune_resume(distinct_csv, tmp_path):
-    from lmtask.cli import app as main_app
-
     ckpt, art = tmp_path / "ckpt", tmp_path / "art"
     spec = f"finetune:mode=head:output_dir={ckpt}:early_stopping_patience=0"
     args = ["tune", distinct_csv, "--out", art, "--test-size", "0"]

@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from lmtask.errors import InputError
 from lmtask.estimator import TextClassifier
-from tests.test_finetune import X, Y
+from tests.helpers import X, Y
 
 OPTS = dict(mode="head", lr=5e-2, epochs=3, batch_size=8, warmup_ratio=0.0, dev_fraction=0,
             early_stopping_patience=None)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Metrics, calibration and the report folder of lmtask.evaluation (fast, offline)."""
+"""Metrics, calibration and the report folder of lmtask.evaluation.report (fast, offline)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from sklearn.metrics import (
 from lmtask.data import LabeledData
 from lmtask.errors import InputError
 from lmtask.evaluation import (
-    Majority,
     compute_metrics,
     evaluate,
     expected_calibration_error,
     reliability_bins,
 )
+from lmtask.evaluation.plots import compare_bar_chart
+from lmtask.methods import Majority
 from lmtask.methods.base import Classifier
-from lmtask.plots import compare_bar_chart
 from lmtask.prediction import Prediction
 from lmtask.tasks import resolve_task
 
@@ -176,7 +176,7 @@ def test_limit_and_gold_label_check():
 
 
 def test_majority_classifier():
-    clf = Majority(None, ["b", "a", "b"], labels=["a", "b"])
+    clf = Majority(labels=["a", "b"]).fit(["1", "2", "3"], ["b", "a", "b"])
     rep = evaluate(clf, LabeledData(texts=["1", "2", "3"], labels=["b", "a", "b"], source="m"))
     assert rep.accuracy == pytest.approx(2 / 3) == rep.baseline["accuracy"]
     assert rep.macro_f1 == pytest.approx(rep.baseline["macro_f1"])

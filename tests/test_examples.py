@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pytest
 
+from lmtask.engine.examples import ExampleSelector
 from lmtask.errors import InputError
-from lmtask.examples import ExampleSelector
 
 TEXTS = [f"text {i}" for i in range(30)]
 LABELS = ["a"] * 20 + ["b"] * 7 + ["c"] * 3
+
+
+from tests.helpers import FakeEmbedder  # noqa: E402
 
 
 def test_balanced_spreads_labels_round_robin():
@@ -35,14 +37,6 @@ def test_shuffle_order_keeps_the_same_examples():
     fixed = ExampleSelector(TEXTS, LABELS, k=6, select="balanced", seed=3).fixed()
     shuf = ExampleSelector(TEXTS, LABELS, k=6, select="balanced", order="shuffle", seed=3).fixed()
     assert sorted(fixed) == sorted(shuf)
-
-
-class FakeEmbedder:
-    """Texts "v<x>" embed to a unit vector at angle x: nearness is easy to predict."""
-
-    def encode(self, texts):
-        xs = np.array([float(t.split()[-1]) for t in texts])
-        return np.stack([np.cos(xs / 10), np.sin(xs / 10)], 1)
 
 
 def test_nearest_picks_most_similar_last_and_never_the_text_itself():
@@ -71,7 +65,7 @@ def test_bad_options(kw, message):
 
 @pytest.mark.slow
 def test_real_embedder_finds_the_paraphrase():
-    from lmtask.embeddings import Embedder
+    from lmtask.models.embeddings import Embedder
 
     pool = ["The cat sat on the mat.", "Stock markets fell sharply today.", "I adore this film."]
     sel = ExampleSelector(pool, ["x", "y", "z"], k=1, select="nearest", embedder=Embedder())

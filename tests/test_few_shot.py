@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import lmtask
+from lmtask.engine.prompting import SENTINEL, build_prompt
 from lmtask.errors import InputError
 from lmtask.methods import get_method
-from lmtask.prompting import SENTINEL, build_prompt
 
 EX = [("Great film!", "positive"), ("Dreadful.", "negative"), ("So cross!", "angry")]
 
@@ -53,7 +53,7 @@ def test_fit_sets_the_pool_and_unknown_labels_are_refused(tiny_factory):
 
 
 def test_nearest_groups_texts_that_share_examples(tiny_factory, monkeypatch):
-    from tests.test_examples import FakeEmbedder
+    from tests.helpers import FakeEmbedder
 
     lm = tiny_factory()
     clf = lmtask.FewShot(task="sentiment", model=lm, shots=2, select="nearest")

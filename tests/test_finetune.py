@@ -15,17 +15,11 @@ import pytest
 
 import lmtask
 from lmtask.artifacts import ArtifactError
+from lmtask.engine.training import TrainingDivergedError
 from lmtask.errors import InputError, LmtaskError
-from lmtask.methods.finetune import Finetune, Lora
-from lmtask.training import TrainingDivergedError, plot_curves
-
-POS = ["good", "great", "nice", "lovely", "excellent", "wonderful", "superb", "fine"]
-NEG = ["bad", "awful", "terrible", "horrible", "poor", "nasty", "dreadful", "worst"]
-X = [f"{w} {w}" for w in POS] * 2 + [f"{w} {w}" for w in NEG] * 2
-Y = ["pos"] * 16 + ["neg"] * 16
-FAST = dict(epochs=4, batch_size=8, logging_steps=1, warmup_ratio=0.0, dev_fraction=0,
-            early_stopping_patience=None)  # fmt: skip
-
+from lmtask.evaluation.plots import plot_curves
+from lmtask.methods.trained.finetune import Finetune, Lora
+from tests.helpers import FAST, X, Y
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -141,9 +135,9 @@ def test_bad_training_data_is_refused(tiny_bert, texts, labels, dev, message):
 
 
 def test_unusable_settings_are_refused(tiny_bert):
-    with pytest.raises(InputError, match="unknown option"):
+    with pytest.raises(InputError, match="finetune has no option 'epoch'"):
         Finetune(model=tiny_bert, epoch=3)
-    with pytest.raises(InputError, match="unknown mode"):
+    with pytest.raises(InputError, match="mode='half' must be one of"):
         Finetune(model=tiny_bert, mode="half")
     with pytest.raises(LmtaskError, match="fit"):
         Finetune(model=tiny_bert).predict(["x"])
@@ -158,7 +152,7 @@ def test_unusable_settings_are_refused(tiny_bert):
 def test_nan_guard_stops_with_clear_error():
     from transformers import TrainerControl, TrainerState
 
-    from lmtask.training import NanGuard
+    from lmtask.engine.training import NanGuard
 
     guard, state, control = NanGuard(), TrainerState(), TrainerControl()
     state.global_step = 7

@@ -49,7 +49,7 @@ def test_thresholds_decide_each_label(clf, tiny_factory):
 def test_bad_options(tiny_factory):
     with pytest.raises(InputError, match="unknown labels"):
         lmtask.MultiLabel(labels="a,b", model=tiny_factory(), thresholds={"c": 0.5})
-    with pytest.raises(InputError, match=r"\[0, 1\]"):
+    with pytest.raises(InputError, match=r"threshold=1\.5 must be at most 1"):
         lmtask.MultiLabel(labels="a,b", model=tiny_factory(), thresholds=1.5)
     with pytest.raises(TaskError, match="question"):
         lmtask.MultiLabel(labels="a,b", model=tiny_factory(), question="{text} only")

@@ -14,7 +14,7 @@ import lmtask
 from lmtask.artifacts import ArtifactError
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods import get_method
-from lmtask.methods.prompt_tuning import LoraLM, PrefixTuning, PromptTuning
+from lmtask.methods.trained.peft_lm import LoraLM, PrefixTuning, PromptTuning
 
 POS = ["good", "great", "nice", "lovely"]
 NEG = ["bad", "awful", "terrible", "poor"]
@@ -112,7 +112,7 @@ def test_registered_and_errors(lm):
     assert get_method("lora-lm") is LoraLM
     assert PromptTuning.needs_training_data
     assert PromptTuning(model=lm).config.lr == 3e-2
-    with pytest.raises(InputError, match="unknown option"):
+    with pytest.raises(InputError, match="has no option"):
         PromptTuning("sentiment", lm, nope=1)
     with pytest.raises(LmtaskError, match="not trained"):
         PromptTuning("sentiment", lm).predict(["x"])

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 import lmtask
 from lmtask.cli import app
+from lmtask.engine.examples import ExampleSelector
 from lmtask.errors import TaskError
-from lmtask.examples import ExampleSelector
 from lmtask.tasks import Task
 
 SMOL = ["--model", "smollm2-135m-instruct", "--dtype", "float32"]
@@ -50,7 +50,7 @@ def test_balanced_examples_never_show_the_text_itself():
 
 
 def test_nearest_with_clipping_still_excludes_the_text():
-    from tests.test_examples import FakeEmbedder
+    from tests.helpers import FakeEmbedder
 
     pool = [f"v {i}" for i in range(5)]
     sel = ExampleSelector(pool, ["a"] * 5, k=2, select="nearest", embedder=FakeEmbedder(),
@@ -60,7 +60,7 @@ def test_nearest_with_clipping_still_excludes_the_text():
 
 
 def test_scorer_cache_is_bounded(tiny_factory):
-    from lmtask.methods.prompt_base import MAX_SCORERS
+    from lmtask.methods.prompt.base import MAX_SCORERS
 
     clf = lmtask.FewShot(task="sentiment", model=tiny_factory(), shots=1, select="nearest")
     clf.fit([f"t{i}" for i in range(20)], ["positive", "negative"] * 10)
@@ -95,15 +95,15 @@ def test_label_set_comes_from_all_rows(three_labels, tmp_path, smol):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["classify", "hi", "--labels", "a,b", "--method", "majority"], "needs labelled data"),
+        (["classify", "hi", "--labels", "a,b", "--method", "majority"], "needs labelled examples"),
         (["classify", "hi", "--labels", "a,b", "--method", "few-shot:shots=abc"],
-         "must be of type"),
+         "shots='abc' must be int"),
         (["classify", "hi", "--labels", "a,b", "--method", "zero-shot:batch_size=0"], "at least 1"),
         (["classify", "hi", "--labels", "a,b", "--method", "zero-shot:min_confidence=abc"],
-         "must be of type"),
-        (["classify", "hi", "--labels", "a,b", "--method", "vader:x=1"], "takes no options"),
+         "min_confidence='abc' must be float"),
+        (["classify", "hi", "--labels", "a,b", "--method", "vader:x=1"], "vader has no option 'x'"),
         (["classify", "hi", "--labels", "a,b", "--mode", "generate", "--calibrate"],
-         "calibration"),
+         "calibrate applies to label scores"),
     ],
 )  # fmt: skip
 def test_bad_options_are_clear_errors(args, message, smol):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lmtask.prompting import TruncationWarning, encode
-from lmtask.scoring import LabelScorer, _aggregate, _aggregation_plan
+from lmtask.engine.prompting import TruncationWarning, encode
+from lmtask.engine.scoring import LabelScorer, aggregate, aggregation_plan
 from lmtask.tasks import Task
 
 TEXTS = [
@@ -111,10 +111,10 @@ def test_normalize_option(tiny_factory):
 def test_prefix_subtraction():
     # words: "C" = [1], "C++" = [1, 2], "C#" = [1, 3], "Py" = [4]; one label each.
     word_ids = [[1], [1, 2], [1, 3], [4]]
-    plan = _aggregation_plan(word_ids, [0, 1, 2, 3])
+    plan = aggregation_plan(word_ids, [0, 1, 2, 3])
     pC, pCpp, pCs, pPy = 0.6, 0.3, 0.1, 0.2
     lp = np.log([[pC, pCpp, pCs, pPy]])
-    got = np.exp(_aggregate(lp, plan, word_ids, 4, normalize=False))[0]
+    got = np.exp(aggregate(lp, plan, word_ids, 4, normalize=False))[0]
     mass = np.array([pC - pCpp - pCs, pCpp, pCs, pPy])
     np.testing.assert_allclose(got, mass / mass.sum())
 
@@ -122,7 +122,7 @@ def test_prefix_subtraction():
 def test_same_label_words_are_not_double_counted():
     # one label with words [1] and [1, 2] (the second extends the first): only [1] counts.
     word_ids = [[1], [1, 2], [5]]
-    plan = _aggregation_plan(word_ids, [0, 0, 1])
+    plan = aggregation_plan(word_ids, [0, 0, 1])
     lp = np.log([[0.5, 0.4, 0.5]])
-    got = np.exp(_aggregate(lp, plan, word_ids, 2, normalize=False))[0]
+    got = np.exp(aggregate(lp, plan, word_ids, 2, normalize=False))[0]
     np.testing.assert_allclose(got, [0.5, 0.5])

@@ -11,17 +11,17 @@ import typer
 from typer.testing import CliRunner
 
 import lmtask
-from lmtask.cli_search import register
+from lmtask.cli.search import register
 from lmtask.data import LabeledData, fingerprint
 from lmtask.errors import InputError
-from lmtask.tasks import Task
-from lmtask.template_search import (
+from lmtask.ladder.template_search import (
     Candidate,
     SearchResult,
     builtin_candidates,
     load_candidates,
     search,
 )
+from lmtask.tasks import Task
 
 SMOL = "smollm2-135m-instruct"
 ROWS = [("I love it, wonderful!", "positive"), ("Awful, I hate it.", "negative")] * 10

@@ -10,9 +10,9 @@ import torch
 import typer
 from typer.testing import CliRunner
 
-from lmtask.cli_generate import register
+from lmtask.cli.generate import register
+from lmtask.engine.prompting import TruncationWarning
 from lmtask.errors import TaskError
-from lmtask.prompting import TruncationWarning
 from lmtask.text_tasks import (
     GenerationConfig,
     TextTask,

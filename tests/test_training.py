@@ -1,4 +1,4 @@
-"""The training loop (lmtask.training): NaN in the middle of a run keeps the last good
+"""The training loop (lmtask.engine.training): NaN in the middle of a run keeps the last good
 checkpoint; the same code trains under ``accelerate launch`` with 2 CPU processes."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lmtask.methods.finetune import Finetune
-from lmtask.training import TrainingDivergedError
-from tests.test_finetune import FAST, X, Y
+from lmtask.engine.training import TrainingDivergedError
+from lmtask.methods.trained.finetune import Finetune
+from tests.helpers import FAST, X, Y
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -57,8 +57,8 @@ def test_nan_mid_run_keeps_the_last_good_checkpoint(tiny_bert, tmp_path, monkeyp
 WORKER = """
 import json, sys
 import torch
-from lmtask.methods.finetune import Finetune
-from lmtask.training import TrainConfig
+from lmtask.methods.trained.finetune import Finetune
+from lmtask.engine.training import TrainConfig
 torch.set_num_threads(1)
 base, out = sys.argv[1], sys.argv[2]
 pos = ["good", "great", "nice", "lovely", "excellent", "wonderful", "superb", "fine"]
@@ -161,7 +161,7 @@ def test_resume_skips_a_half_written_checkpoint(tiny_bert, tmp_path):
 def test_progress_bar_shows_loss_and_dev_accuracy():
     from transformers import TrainerControl, TrainerState
 
-    from lmtask.training import LossProgress
+    from lmtask.engine.training import LossProgress
 
     bar, state, control = LossProgress(), TrainerState(), TrainerControl()
     state.max_steps, state.global_step = 10, 0
@@ -180,7 +180,7 @@ def test_progress_bar_shows_loss_and_dev_accuracy():
 @pytest.mark.parametrize("progress", [True, False])
 def test_training_shows_the_progress_bar_when_asked(tiny_bert, monkeypatch, progress):
     """The bar is attached (and follows every step and log) only with progress=True."""
-    from lmtask.training import LossProgress
+    from lmtask.engine.training import LossProgress
 
     seen: list[tuple[str, int, str]] = []
     step_end, on_log = LossProgress.on_step_end, LossProgress.on_log

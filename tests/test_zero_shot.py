@@ -7,7 +7,8 @@ import pytest
 
 import lmtask
 from lmtask.errors import InputError, TaskError
-from lmtask.methods import get_method, list_methods, prompt_base
+from lmtask.methods import get_method, list_methods
+from lmtask.methods.prompt import base as prompt_base
 
 
 @pytest.fixture
@@ -54,18 +55,18 @@ def test_labels_override(tiny_factory):
 
 
 def test_unknown_mode(tiny_factory):
-    with pytest.raises(ValueError, match="unknown mode"):
+    with pytest.raises(ValueError, match="mode='guess' must be one of 'score', 'generate'"):
         lmtask.ZeroShot(task="sentiment", mode="guess", model=tiny_factory())
 
 
 def test_generate_mode_maps_answers(tiny_factory, monkeypatch):
     answers = iter([["positive.", "It is NEGATIVE", "I cannot tell", ""]])
 
-    def fake_generate(lm, ids, max_new_tokens, batch_size, progress):
+    def fake_generate(lm, ids, max_new_tokens, *, batch_size, progress):
         assert len(ids) == 4 and all(isinstance(x, list) and x for x in ids)
         return next(answers)
 
-    monkeypatch.setattr(prompt_base, "generate_from_ids", fake_generate)
+    monkeypatch.setattr(prompt_base, "generate_ids", fake_generate)
     c = lmtask.ZeroShot(task="sentiment", mode="generate", model=tiny_factory())
     preds = c.predict(["a", "b", "c", "d"])
     assert [p.label for p in preds] == ["positive", "negative", None, None]

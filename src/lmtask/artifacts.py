@@ -28,14 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from lmtask.atomic import write_atomic as _write_atomic
-from lmtask.errors import InputError, LmtaskError
+from lmtask.errors import ArtifactError, InputError
+
+__all__ = ["FORMAT", "MANIFEST", "ArtifactError", "load", "read_manifest", "save"]
 
 FORMAT = "lmtask-artifact/1"
 MANIFEST = "manifest.json"
-
-
-class ArtifactError(LmtaskError):
-    """An artifact folder that cannot be loaded: missing, corrupt, or for another model."""
 
 
 def _dtype_name(lm: Any) -> str | None:

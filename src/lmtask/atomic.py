@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from lmtask.errors import InputError
+
 
 def _chmod_default(path: str) -> None:
     """Give a mkstemp file the permissions a plain ``open(path, "w")`` would (not 0600)."""
@@ -47,3 +49,30 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
         f.flush()
         os.fsync(f.fileno())
     return Path(path)
+
+
+def check_writable_dir(path: str | os.PathLike[str], what: str = "output folder") -> Path:
+    """Make sure ``path`` is a writable folder or can be made one, before any long work.
+
+    Creates nothing: a missing folder is checked through its nearest existing parent.
+
+    >>> check_writable_dir("/proc/no-such-folder")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lmtask.errors.InputError: output folder /proc/no-such-folder is not writable: ...
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{what} {p} is a file; give a folder")
+    probe = p.absolute()
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"{what} {p} cannot be made: {probe} is a file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".lmtask-write-check.", dir=probe)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise InputError(f"{what} {p} is not writable: {e.strerror or e}") from None
+    return p

@@ -22,3 +22,7 @@ class ModelNotFoundError(LmtaskError, LookupError):
 
 class InputError(LmtaskError, ValueError):
     """Input data is unusable: unreadable file, unknown column, wrong type."""
+
+
+class ArtifactError(LmtaskError):
+    """An artifact folder that cannot be loaded: missing, corrupt, or for another model."""

@@ -65,7 +65,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.options = options
 
     def fit(self, X: Sequence[str], y: Sequence[Any]) -> TextClassifier:
-        from lmtask.methods import get_method
+        from lmtask.methods import MethodSpec, build, fit
 
         texts = _texts(X)
         y_arr = np.asarray(y)
@@ -77,13 +77,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self._names = [str(c) for c in self.classes_]
         if len(set(self._names)) != len(self._names):
             raise InputError(f"classes {self.classes_.tolist()} are not distinct as text")
-        cls = get_method(self.method)
-        kw: dict[str, Any] = dict(self.options or {})
-        if self.model is not None:
-            kw["model"] = self.model
-        self.classifier_ = cls(task=self.task, labels=self._names, **kw)
-        if hasattr(self.classifier_, "fit"):
-            self.classifier_.fit(texts, [str(v) for v in y_arr])
+        self.classifier_ = fit(
+            build(MethodSpec(self.method, dict(self.options or {})), task=self.task,
+                  labels=self._names, model=self.model),
+            texts=texts,
+            labels=[str(v) for v in y_arr],
+        )  # fmt: skip
         self.n_features_in_ = 1
         return self
 

@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
+from lmtask.engine.generation import StreamFn, cut_at_stop, generate_ids
+from lmtask.engine.prompting import SENTINEL, PromptParts, encode_prompts
 from lmtask.errors import TaskError
 from lmtask.models import DEFAULT_MODEL, LoadedModel, load_model
-from lmtask.prompting import SENTINEL, PromptParts, encode_prompts
-
-StreamFn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -180,12 +177,6 @@ class GenerationConfig:
 CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(GenerationConfig))
 
 
-def cut_at_stop(text: str, stop: Sequence[str]) -> str:
-    """``text`` up to the earliest stop string (exclusive), trailing space removed."""
-    cuts = [i for i in (text.find(s) for s in stop if s) if i >= 0]
-    return (text[: min(cuts)] if cuts else text).rstrip()
-
-
 def build_parts(task: TextTask, lm: Any, template: str | None = None, **fields: Any) -> PromptParts:
     """The prompt around the text for ``task`` on ``lm``: chat template or plain text."""
     instruction = task.render(SENTINEL, template=template, **fields)
@@ -201,106 +192,6 @@ def build_parts(task: TextTask, lm: Any, template: str | None = None, **fields: 
     s += task.answer_prefix or ""
     before, after = s.split(SENTINEL)
     return PromptParts(before, after, " " if task.answer_prefix else "", add_special_tokens=True)
-
-
-class _StopStream:
-    """Receives generated token ids; calls ``fn`` with text pieces that are safe to show.
-
-    Held back: a trailing part that may start a stop string, trailing whitespace and a
-    half-decoded character. The pieces concatenate to exactly what :func:`generate` returns.
-    """
-
-    def __init__(self, tokenizer: Any, stop: Sequence[str], fn: StreamFn) -> None:
-        self.tok, self.stop, self.fn = tokenizer, list(stop), fn
-        self.ids: list[int] = []
-        self.sent = ""
-        self.prompt_seen = False
-        self.done = False
-
-    def put(self, value: torch.Tensor) -> None:  # the BaseStreamer interface
-        if not self.prompt_seen:  # the first call is the prompt
-            self.prompt_seen = True
-            return
-        self.ids.extend(int(x) for x in value.reshape(-1).tolist())
-        self._emit(final=False)
-
-    def end(self) -> None:
-        self._emit(final=True)
-
-    def _emit(self, final: bool) -> None:
-        if self.done:
-            return
-        text = self.tok.decode(self.ids, skip_special_tokens=True)
-        if final:
-            safe = cut_at_stop(text, self.stop).strip()
-            self.done = True
-        else:
-            if text.endswith("\ufffd"):
-                return
-            cuts = [i for i in (text.find(s) for s in self.stop) if i >= 0]
-            if cuts:
-                text = text[: min(cuts)]
-            else:
-                hold = max(
-                    (k for s in self.stop for k in range(1, len(s)) if text.endswith(s[:k])),
-                    default=0,
-                )
-                text = text[: len(text) - hold]
-            safe = text.lstrip().rstrip()
-        if safe.startswith(self.sent) and len(safe) > len(self.sent):
-            self.fn(safe[len(self.sent) :])
-            self.sent = safe
-
-
-def _batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-
-
-@torch.inference_mode()
-def generate_ids(
-    lm: Any,
-    prompts: Sequence[list[int]],
-    config: GenerationConfig,
-    max_new_tokens: int,
-    stop: Sequence[str] = (),
-    stream: StreamFn | None = None,
-) -> list[str]:
-    """Continue each prompt (token ids); left-padded batches; decoded, cut and stripped.
-
-    With ``stream``, prompts go one at a time and ``stream(piece)`` gets the text as it comes.
-    """
-    tok, model, dev = lm.tokenizer, lm.model, lm.device
-    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-    sample = config.temperature > 0
-    kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "do_sample": sample}
-    if sample:
-        kwargs.update(temperature=config.temperature, top_p=config.top_p)
-    else:  # a model's own sampling defaults would only draw warnings
-        kwargs.update(temperature=None, top_p=None, top_k=None)
-    if stop:
-        kwargs.update(stop_strings=list(stop), tokenizer=tok)
-    out: list[str] = [""] * len(prompts)
-    bs = 1 if stream is not None else config.batch_size
-    devices = [dev] if dev.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(config.seed)
-        for idx in _batches([len(p) for p in prompts], bs):
-            L = max(len(prompts[i]) for i in idx)
-            ids = torch.full((len(idx), L), pad, dtype=torch.long, device=dev)
-            mask = torch.zeros_like(ids)
-            for r, i in enumerate(idx):  # left padding: every prompt ends at the last column
-                p = prompts[i]
-                ids[r, L - len(p) :] = torch.tensor(p, dtype=torch.long, device=dev)
-                mask[r, L - len(p) :] = 1
-            streamer = _StopStream(tok, stop, stream) if stream is not None else None
-            gen = model.generate(
-                input_ids=ids, attention_mask=mask, pad_token_id=pad, streamer=streamer, **kwargs
-            )
-            for r, i in enumerate(idx):
-                text = tok.decode(gen[r, L:], skip_special_tokens=True)
-                out[i] = cut_at_stop(text, stop).strip()
-    return out
 
 
 def generate(
@@ -336,7 +227,17 @@ def generate(
     budget = max(lm.max_length - max_new, 1)
     prompts = encode_prompts(lm.tokenizer, parts, texts, budget)
     stop = list(config.stop) if config.stop is not None else list(tt.stop)
-    return generate_ids(lm, prompts, config, max_new, stop=stop, stream=stream)
+    return generate_ids(
+        lm,
+        prompts,
+        max_new,
+        batch_size=config.batch_size,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        seed=config.seed,
+        stop=stop,
+        stream=stream,
+    )
 
 
 __all__ = [

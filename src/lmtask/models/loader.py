@@ -9,18 +9,16 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from lmtask.errors import ModelNotFoundError
-from lmtask.models.cache import MANIFEST, converted_folder, read_manifest
 from lmtask.models.dtype import resolve_dtype
-from lmtask.models.registry import ALIASES, DEFAULT_MODEL, MODELS, get_spec
+from lmtask.models.registry import DEFAULT_MODEL, MODELS, get_spec
+from lmtask.models.resolve import resolve_model
 
 
 @dataclass
@@ -92,40 +90,14 @@ def load_model(
 def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: bool):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    chat: bool | None = None
-    source_hash = ""
-    alias = ALIASES.get(name, name)
-    if alias in MODELS:
-        spec = get_spec(alias)
-        if spec.kind != "causal-lm":
-            raise ModelNotFoundError(
-                f"{alias!r} is an encoder ({spec.description}); prompting needs a causal LM "
-                f"such as {DEFAULT_MODEL!r}"
-            )
-        folder = converted_folder(alias, spec.parts())
-        chat = spec.chat
-        source_hash = read_manifest(folder)["source_sha256"]
-        src: str | Path = folder
-    elif name.endswith(".gguf"):
-        p = Path(name).expanduser()
-        if not p.is_file():
-            raise ModelNotFoundError(f"GGUF file not found: {p}")
-        folder = converted_folder(p.stem, [p])
-        source_hash = read_manifest(folder)["source_sha256"]
-        src = folder
-    elif Path(name).expanduser().is_dir():
-        src = Path(name).expanduser()
-        if not (src / "config.json").is_file():
-            raise ModelNotFoundError(f"{src} is a folder but has no config.json: not a model")
-        if (src / MANIFEST).is_file():
-            source_hash = read_manifest(src)["source_sha256"]
-        else:
-            source_hash = _folder_hash(src)
-    elif name.count("/") == 1 and not name.startswith((".", "/")):
-        src = name  # a hub id
-    else:
-        get_spec(name)  # raises with the list of known aliases
-        raise AssertionError("unreachable")
+    res = resolve_model(name)
+    if res.kind == "encoder":
+        spec = get_spec(res.name)
+        raise ModelNotFoundError(
+            f"{res.name!r} is an encoder ({spec.description}); prompting needs a causal LM "
+            f"such as {DEFAULT_MODEL!r}"
+        )
+    src = res.source
 
     from transformers.utils import logging as hf_logging
 
@@ -136,7 +108,7 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
             src, dtype=dtype, trust_remote_code=trust_remote_code
         )
     except OSError as e:
-        if isinstance(src, str):
+        if res.is_hub:
             offline = os.environ.get("HF_HUB_OFFLINE") == "1"
             why = (
                 "the hub is offline (HF_HUB_OFFLINE=1) and it is not in the local cache"
@@ -150,21 +122,9 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
     finally:
         hf_logging.enable_progress_bar()
     model.to(device)
-    if not source_hash and isinstance(src, str):
+    source_hash = res.source_hash
+    if source_hash is None:  # a hub id: its commit
         source_hash = "hub:" + str(getattr(model.config, "_commit_hash", None) or name)
-    lm = LoadedModel.from_objects(model, tok, name=alias, chat=chat)
+    lm = LoadedModel.from_objects(model, tok, name=res.name, chat=res.chat)
     lm.source_hash = source_hash
     return lm
-
-
-def _folder_hash(folder: Path) -> str:
-    """sha256 over the folder's weight files (names and sizes + first/last MiB, for speed)."""
-    h = hashlib.sha256()
-    for p in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        st = p.stat()
-        h.update(f"{p.name}|{st.st_size}".encode())
-        with open(p, "rb") as f:
-            h.update(f.read(1 << 20))
-            f.seek(max(0, st.st_size - (1 << 20)))
-            h.update(f.read(1 << 20))
-    return "folder:" + h.hexdigest()

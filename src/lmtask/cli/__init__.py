@@ -1,0 +1,39 @@
+"""The ``lmtask`` command line: one module per command; each parses its arguments, calls
+one library function and prints.
+
+lmtask classify "I love the sunny weather today." --task sentiment
+lmtask eval tweets --task sentiment --sample 300 --out runs/tweets
+lmtask models
+"""
+
+from __future__ import annotations
+
+import typer
+
+from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
+from lmtask.cli import tune as tune_cmd
+
+app = typer.Typer(
+    help="Turn a pretrained language model into a text classifier, offline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("classify")(classify.classify)
+app.command("predict")(predict.predict)
+app.command("models")(catalog.models)
+app.command("tasks")(catalog.tasks)
+app.command("eval")(evaluate.evaluate)
+app.command("compare")(compare.compare)
+app.command("tune")(tune_cmd.tune)
+app.add_typer(datasets.datasets_app, name="datasets")
+generate.register(app)
+search.register(app)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""``lmtask classify``: classify texts by prompting (zero-shot by default).
+
+lmtask classify "I love the sunny weather today." --task sentiment
+lmtask classify --labels "C++,Python" --file snippets.txt --json
+cat tweets.txt | lmtask classify - --task sentiment
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from lmtask.cli.common import (
+    BatchOpt,
+    CalibrateOpt,
+    DtypeOpt,
+    LabelsOpt,
+    MinConfOpt,
+    ModelOpt,
+    ModeOpt,
+    SelectOpt,
+    ShotsOpt,
+    TaskOpt,
+    err,
+    fail,
+    library_errors,
+    method_options,
+    read_stdin_lines,
+    shown_truncations,
+)
+
+FileOpt = Annotated[
+    str | None, typer.Option("--file", "-f", help="txt (one text a line), CSV, TSV or JSONL.")
+]
+ColumnOpt = Annotated[str | None, typer.Option(help="Text column of a CSV/JSONL file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+ExplainOpt = Annotated[bool, typer.Option(help="Show the chain-of-thought reasoning.")]
+
+
+def read_texts(file: str, column: str | None) -> list[str]:
+    from lmtask.data import read_table
+
+    with library_errors({"text_column": "--column"}):
+        return read_table(file, text_column=column).texts
+
+
+def classify(
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to classify; '-' reads stdin.")
+    ] = None,
+    task: TaskOpt = None,
+    labels: LabelsOpt = None,
+    model: ModelOpt = None,
+    method: Annotated[
+        str, typer.Option(help="zero-shot, few-shot or chain-of-thought (or name:key=value).")
+    ] = "zero-shot",
+    mode: ModeOpt = None,
+    file: FileOpt = None,
+    column: ColumnOpt = None,
+    as_json: JsonOpt = False,
+    batch_size: BatchOpt = None,
+    dtype: DtypeOpt = "auto",
+    normalize: Annotated[
+        bool | None, typer.Option("--normalize/--no-normalize", help="Length-normalise scores.")
+    ] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(min=1, help="Generate mode only.")] = None,
+    examples: Annotated[
+        str | None, typer.Option(help="Labelled file (CSV/JSONL/...) of few-shot examples.")
+    ] = None,
+    shots: ShotsOpt = None,
+    select: SelectOpt = None,
+    calibrate: CalibrateOpt = None,
+    min_confidence: MinConfOpt = None,
+    explain: ExplainOpt = False,
+) -> None:
+    """Classify texts by prompting (zero-shot by default); prints label and probability."""
+    from lmtask.methods import build_and_fit, check_options
+
+    if not texts and not file:
+        fail("give texts to classify, '-' for stdin, or --file")
+    items: list[str] = []
+    for t in texts or []:
+        items.extend(read_stdin_lines() if t == "-" else [t])
+    if file:
+        items.extend(read_texts(file, column))
+    if not items:
+        fail("no text to classify: the input was empty")
+    opts = method_options(mode=mode, batch_size=batch_size, normalize=normalize, shots=shots,
+                          max_new_tokens=max_new_tokens, select=select, calibrate=calibrate,
+                          min_confidence=min_confidence)  # fmt: skip
+    with library_errors({"text_column": "--column"}):
+        check_options([method], opts)
+        pool = None
+        if examples:
+            from lmtask.data import read_table
+
+            pool = read_table(examples)
+        with shown_truncations():
+            clf = build_and_fit(method, pool, task=task, labels=labels, model=model, dtype=dtype,
+                                options=opts)  # fmt: skip
+            preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
+    write_predictions(items, preds, as_json, explain)
+
+
+def write_predictions(items: list[str], preds: list[Any], as_json: bool, explain: bool) -> None:
+    """One line per text: label, probability, text (or one JSON object per line)."""
+    out = sys.stdout
+    for text, p in zip(items, preds, strict=True):
+        if as_json:
+            out.write(json.dumps({"text": text, **p.to_dict()}, ensure_ascii=False) + "\n")
+            continue
+        label = p.label if p.label is not None else "unknown"
+        top = max(p.scores.values()) if p.scores else 0.0
+        prob = f"{top:.3f}" if p.raw is None else p.raw
+        short = text.replace("\n", "\\n")
+        short = short if len(short) <= 70 else short[:67] + "..."
+        out.write(f"{label}\t{prob}\t{short}\n")
+        if explain and p.rationale:
+            out.write(f"  reasoning: {p.rationale}\n")

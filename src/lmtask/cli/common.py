@@ -1,0 +1,139 @@
+"""What every CLI command shares: the stderr console, the one-line error exit, and the
+options declared once (``Annotated`` types used by several commands).
+
+Method options (``--shots``, ``--calibrate``, ...) default to ``None``: "the method's own
+default". The library applies each given one to the methods that have it, and refuses one
+that no chosen method has.
+
+>>> import typer, pytest
+>>> with pytest.raises(typer.Exit):
+...     fail("no labels given")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from lmtask.errors import LmtaskError
+
+err = Console(stderr=True)
+
+# Flags named in library errors: the library speaks of parameters, the CLI of its options.
+_FLAGS = {
+    "text_column": "--text-column",
+    "label_column": "--label-column",
+    "test_size": "--test-size",
+}
+
+
+def fail(msg: str) -> NoReturn:
+    """Print ``error: msg`` on one line to stderr and exit with status 2 (no traceback)."""
+    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def library_errors(flags: dict[str, str] | None = None) -> Iterator[None]:
+    """Turn a library error into the one-line exit; parameter names become this command's
+    flags (``flags`` maps a parameter to the flag the running command has)."""
+    try:
+        yield
+    except LmtaskError as e:
+        msg = str(e)
+        for param, flag in {**_FLAGS, **(flags or {})}.items():
+            msg = re.sub(
+                rf"\b{param}\b(=?)", lambda m, f=flag: f + (" " if m.group(1) else ""), msg
+            )
+        fail(msg)
+
+
+def note(line: str) -> None:
+    style = "yellow" if line.startswith("warning:") else "dim"
+    text = line.removeprefix("warning: ")
+    label = "warning" if style == "yellow" else "note"
+    err.print(f"[{style}]{label}:[/] {text}", highlight=False)
+
+
+@contextlib.contextmanager
+def shown_truncations() -> Iterator[None]:
+    """Show the library's truncation warnings (texts cut to the model window) on stderr."""
+    from lmtask.engine.prompting import TruncationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if w.category is TruncationWarning:
+            err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+
+
+def read_stdin_lines() -> list[str]:
+    return sys.stdin.read().splitlines()
+
+
+def method_options(**given: Any) -> dict[str, Any]:
+    """The shared method options that were given (not None)."""
+    return {k: v for k, v in given.items() if v is not None}
+
+
+TaskOpt = Annotated[str | None, typer.Option("--task", "-t", help="Task name or YAML/JSON file.")]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option("--labels", "-l", help="Comma-separated labels (default: the data's labels)."),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="Model alias, .gguf, folder or hub id (default: the "
+                 "method's: the packaged Qwen 0.5B for prompting)."),
+]  # fmt: skip
+DtypeOpt = Annotated[str, typer.Option(help="auto, bfloat16 or float32.")]
+MethodOpt = Annotated[
+    str,
+    typer.Option(help="A method spec: zero-shot, few-shot:shots=8:select=nearest, finetune, ..."),
+]
+DataArg = Annotated[
+    str, typer.Argument(help="A data file (csv, tsv, jsonl, parquet) or a packaged dataset.")
+]
+TextColOpt = Annotated[str | None, typer.Option(help="Text column of a data file.")]
+LabelColOpt = Annotated[str | None, typer.Option(help="Label column of a data file.")]
+SampleOpt = Annotated[
+    int | None, typer.Option(min=1, help="A fixed stratified sample of N rows (see --seed).")
+]
+SeedOpt = Annotated[int, typer.Option(help="Seed of --sample, splits and method randomness.")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="Only the first N rows.")]
+ExamplesOpt = Annotated[
+    str | None, typer.Option(help="Labelled file to draw few-shot examples / training rows from.")
+]
+TestSizeOpt = Annotated[
+    float, typer.Option(help="Share of rows evaluated when examples come from the data itself.")
+]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option("--split", help="Reuse a saved split.json (train rows give the examples)."),
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")]
+
+# Method options shared by several commands: None means "the method's default".
+ModeOpt = Annotated[str | None, typer.Option(help="score (label likelihoods) or generate.")]
+BatchOpt = Annotated[int | None, typer.Option(min=1, help="Texts per forward pass.")]
+ShotsOpt = Annotated[int | None, typer.Option(min=0, help="Few-shot: examples per prompt (4).")]
+SelectOpt = Annotated[
+    str | None, typer.Option(help="Few-shot: random, balanced (default) or nearest.")
+]
+OrderOpt = Annotated[str | None, typer.Option(help="Few-shot: fixed (default) or shuffle.")]
+CalibrateOpt = Annotated[
+    bool | None, typer.Option("--calibrate/--no-calibrate", help="Contextual calibration.")
+]
+MinConfOpt = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Answer 'unknown' below this probability."),
+]

@@ -1,0 +1,76 @@
+"""``lmtask datasets``: list the packaged datasets, or export one to JSONL.
+
+lmtask datasets
+lmtask datasets export tweets tweets.jsonl
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lmtask.cli.common import library_errors
+
+
+def _installed(info: Any) -> bool:
+    if info.name == "fine-foods":
+        from lmtask.data import find_modeldata
+
+        return find_modeldata() is not None
+    try:
+        md.distribution(info.package)
+    except md.PackageNotFoundError:
+        return False
+    return True
+
+
+datasets_app = typer.Typer(
+    help="List the packaged datasets, or export one to JSONL.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@datasets_app.callback()
+def _datasets(ctx: typer.Context) -> None:
+    """List packaged datasets (name, size, labels, installed?); `export` writes one out."""
+    if ctx.invoked_subcommand is None:
+        _list_datasets()
+
+
+@datasets_app.command("list")
+def _list_datasets() -> None:
+    """List packaged datasets: name, size, labels, installed or not, and how to install."""
+    from lmtask.data import list_datasets
+
+    table = Table(title="lmtask datasets")
+    for col in ("name", "size", "labels", "installed", "install"):
+        table.add_column(col)
+    for info in list_datasets():
+        ok = _installed(info)
+        table.add_row(
+            info.name,
+            str(info.size),
+            ", ".join(info.labels),
+            "yes" if ok else "no",
+            "" if ok else info.install,
+        )
+    Console(width=max(Console().width, 150)).print(table)
+
+
+@datasets_app.command("export")
+def _export(
+    name: Annotated[str, typer.Argument(help="Packaged dataset name.")],
+    path: Annotated[Path, typer.Argument(help="Output .jsonl file.")],
+) -> None:
+    """Write a packaged dataset as {"text", "label"} JSONL."""
+    from lmtask.data import export_dataset
+
+    with library_errors():
+        written = export_dataset(name, path)
+    Console().print(f"wrote {written}")

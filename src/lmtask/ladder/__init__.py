@@ -1,0 +1,42 @@
+"""Running the ladder: evaluate, compare and tune rungs on data; template search.
+
+Everything here builds classifiers through :mod:`lmtask.methods`' factory and measures them
+with :mod:`lmtask.evaluation`; the CLI (and later the server and the automatic ladder) call
+these functions and only print.
+"""
+
+from lmtask.ladder.runs import (
+    DataArgs,
+    EvalRun,
+    TuneRun,
+    compare_specs,
+    evaluate_artifact,
+    evaluate_multilabel_spec,
+    evaluate_spec,
+    text_hash,
+    tune,
+)
+from lmtask.ladder.template_search import (
+    Candidate,
+    SearchResult,
+    builtin_candidates,
+    load_candidates,
+    search,
+)
+
+__all__ = [
+    "Candidate",
+    "DataArgs",
+    "EvalRun",
+    "SearchResult",
+    "TuneRun",
+    "builtin_candidates",
+    "compare_specs",
+    "evaluate_artifact",
+    "evaluate_multilabel_spec",
+    "evaluate_spec",
+    "load_candidates",
+    "search",
+    "text_hash",
+    "tune",
+]

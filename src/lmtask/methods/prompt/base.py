@@ -1,0 +1,198 @@
+"""What every prompt method shares: scoring or generating, calibration, abstention.
+
+A prompt method decides, for each text, which in-context examples its prompt shows (none for
+zero-shot); texts that share examples share one :class:`~lmtask.engine.scoring.LabelScorer` (so the
+prompt up to the text is encoded once). On top: contextual calibration (``calibrate=True``)
+and abstention (``min_confidence``: below it the label is ``None``, "unknown").
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from lmtask.config import Config, option
+from lmtask.engine.answer_matching import match_label
+from lmtask.engine.calibration import calibrate, content_free_bias
+from lmtask.engine.generation import generate_ids
+from lmtask.engine.prompting import build_prompt, encode_prompts
+from lmtask.engine.scoring import LabelScorer
+from lmtask.errors import InputError
+from lmtask.methods.base import Classifier, check_texts
+from lmtask.models import load_model
+from lmtask.prediction import Prediction
+from lmtask.progress import progress_bar
+from lmtask.tasks import Task, resolve_task
+
+MODES = ("score", "generate")  # the choices of PromptConfig.mode
+MAX_SCORERS = 8
+Examples = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class PromptConfig(Config):
+    """Options shared by the prompt methods (all have sensible defaults)."""
+
+    mode: Literal["score", "generate"] = option(
+        "score",
+        "score: every label's likelihood (always a valid label); generate: free "
+        "text matched to a label (the seed tutorial's way)",
+    )
+    normalize: bool = option(False, "divide each label's log-likelihood by its token count")
+    batch_size: int = option(8, "texts per forward pass", min=1)
+    max_new_tokens: int = option(16, "tokens to generate (generate mode)", min=1)
+    max_length: int | None = option(None, "cap on prompt tokens (none: the model's window)", min=1)
+    calibrate: bool = option(False, "contextual calibration of the label scores (score mode)")
+    min_confidence: float = option(
+        0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
+    )
+
+    def check(self) -> None:
+        super().check()
+        if self.calibrate and self.mode != "score":
+            raise InputError("calibrate applies to label scores: use it with mode='score'")
+
+
+class PromptClassifier(Classifier):
+    """Base of zero-shot, few-shot and chain-of-thought; see the module docstring."""
+
+    config_class: type = PromptConfig
+
+    def __init__(
+        self,
+        task: Task | str | None = None,
+        model: Any = None,
+        *,
+        labels: Sequence[str] | str | None = None,
+        dtype: str = "auto",
+        config: PromptConfig | None = None,
+        **options: Any,
+    ) -> None:
+        from lmtask.models import DEFAULT_MODEL
+
+        self.config = self.make_config(config, options)
+        self.task = resolve_task(task, labels)
+        self.lm = load_model(model if model is not None else DEFAULT_MODEL, dtype=dtype)
+        self._scorers: OrderedDict[Examples, LabelScorer] = OrderedDict()
+        self._bias: dict[Examples, np.ndarray] = {}
+
+    # -- what subclasses decide ---------------------------------------------------------
+    def examples_for(self, texts: list[str]) -> list[Examples]:
+        """The in-context examples of each text's prompt (none by default)."""
+        return [()] * len(texts)
+
+    # -- shared machinery ---------------------------------------------------------------
+    def scorer(self, examples: Examples = ()) -> LabelScorer:
+        """The scorer of one example list. Few are kept (each holds its prompt's cache): with
+        per-text examples (nearest) memory stays flat."""
+        if examples in self._scorers:
+            self._scorers.move_to_end(examples)
+        else:
+            while len(self._scorers) >= MAX_SCORERS:
+                self._scorers.popitem(last=False)
+            self._scorers[examples] = LabelScorer.for_task(
+                self.lm,
+                self.task,
+                examples,
+                normalize=self.config.normalize,
+                batch_size=self.config.batch_size,
+                max_length=self.config.max_length,
+            )
+        return self._scorers[examples]
+
+    def bias(self, examples: Examples = ()) -> np.ndarray:
+        """log label distribution on content-free inputs, for this prompt."""
+        if examples not in self._bias:
+            self._bias[examples] = content_free_bias(self.scorer(examples))
+        return self._bias[examples]
+
+    def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        """(n, n_labels) label log-probabilities (calibrated if configured)."""
+        texts = list(texts)
+        out = np.zeros((len(texts), len(self.labels)))
+        groups: dict[Examples, list[int]] = {}
+        for i, ex in enumerate(self.examples_for(texts)):
+            groups.setdefault(ex, []).append(i)
+        for ex, idx in groups.items():
+            lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
+            if self.config.calibrate:
+                lp = calibrate(lp, self.bias(ex))
+            out[idx] = lp
+        return out
+
+    def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        texts = check_texts(texts)
+        if not texts:
+            return []
+        with progress_bar(len(texts), "classifying", enabled=progress) as advance:
+            if self.config.mode == "generate":
+                return self._generate(texts, advance)
+            probs = np.exp(self.log_probs(texts, advance))
+        names = self.labels
+        preds = []
+        for row in probs:
+            best = int(row.argmax())
+            label = names[best] if row[best] >= self.config.min_confidence else None
+            preds.append(Prediction(label, {n: float(p) for n, p in zip(names, row, strict=True)}))
+        return preds
+
+    def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
+        if self.config.mode == "score":
+            texts = check_texts(texts)
+            return np.exp(self.log_probs(texts)).reshape(len(texts), len(self.labels))
+        return super().predict_proba(texts)
+
+    def _generate(self, texts: list[str], advance: Any) -> list[Prediction]:
+        window = min(self.lm.max_length, self.config.max_length or self.lm.max_length)
+        answers = [""] * len(texts)
+        groups: dict[Examples, list[int]] = {}
+        for i, ex in enumerate(self.examples_for(texts)):
+            groups.setdefault(ex, []).append(i)
+        for ex, idx in groups.items():
+            parts = build_prompt(self.task, self.lm, ex)
+            ids = encode_prompts(
+                self.lm.tokenizer,
+                parts,
+                [texts[i] for i in idx],
+                window - self.config.max_new_tokens,
+            )
+            outs = generate_ids(
+                self.lm,
+                ids,
+                self.config.max_new_tokens,
+                batch_size=self.config.batch_size,
+                progress=advance,
+            )
+            for i, a in zip(idx, outs, strict=True):
+                answers[i] = a
+        preds = []
+        for a in answers:
+            label = match_label(a, self.task)
+            preds.append(Prediction(label, {n: float(n == label) for n in self.labels}, raw=a))
+        return preds
+
+    # -- artifacts ----------------------------------------------------------------------
+    @classmethod
+    def from_artifact(
+        cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
+    ) -> PromptClassifier:
+        clf = cls(task=task, model=lm, config=cls.config_class(**config))
+        clf.restore_state(state)
+        return clf
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Inverse of :meth:`artifact_state`."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **super().describe(),
+            "model": self.lm.name,
+            "model_hash": self.lm.source_hash,
+            "mode": self.config.mode,
+            "calibrate": self.config.calibrate,
+            "min_confidence": self.config.min_confidence,
+        }

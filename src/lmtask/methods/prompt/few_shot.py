@@ -1,0 +1,109 @@
+"""Few-shot classification: K labelled examples in the prompt, then the text.
+
+Examples come from ``examples=[(text, label), ...]`` or from :meth:`FewShot.fit` (a training
+split); see :mod:`lmtask.engine.examples` for ``select`` (random, balanced, nearest) and ``order``.
+For chat models each example is an earlier user/assistant turn. Texts that share examples
+share one scorer, so the prompt up to the text (examples included) is encoded once.
+
+>>> import lmtask
+>>> ex = [("Great!", "positive"), ("Awful.", "negative")]
+>>> clf = lmtask.FewShot(task="sentiment", shots=2, examples=ex)  # doctest: +SKIP
+>>> clf.predict(["I love it"])[0].label  # doctest: +SKIP
+'positive'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from lmtask.config import option
+from lmtask.engine.examples import ExampleSelector
+from lmtask.errors import InputError
+from lmtask.methods.base import register_method
+from lmtask.methods.prompt.base import Examples, PromptClassifier, PromptConfig
+from lmtask.tasks import Task
+
+
+@dataclass
+class FewShotConfig(PromptConfig):
+    """Options of :class:`FewShot`: those of PromptConfig plus the example choice."""
+
+    shots: int = option(4, "examples per prompt", min=0)
+    select: Literal["random", "balanced", "nearest"] = option(
+        "balanced",
+        "how examples are chosen: random, balanced over labels, or nearest to "
+        "each text (sentence embeddings)",
+    )
+    order: Literal["fixed", "shuffle"] = option("fixed", "example order: fixed or shuffled")
+    seed: int = option(0, "seed of random selection and shuffling")
+    example_chars: int | None = option(None, "cut each example text to this many characters", min=1)
+
+
+@register_method("few-shot")
+class FewShot(PromptClassifier):
+    """K-shot prompting; see the module docstring."""
+
+    config_class = FewShotConfig
+    needs_training_data = True
+
+    def __init__(
+        self,
+        task: Task | str | None = None,
+        model: Any = None,
+        *,
+        examples: Sequence[tuple[str, str]] | None = None,
+        **kw: Any,
+    ) -> None:
+        """Takes the shape of every method, plus ``examples=[(text, label), ...]``."""
+        super().__init__(task, model, **kw)
+        self.selector: ExampleSelector | None = None
+        if examples is not None:
+            ex = list(examples)
+            self.fit([t for t, _ in ex], [y for _, y in ex])
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FewShot:
+        """Take (texts, labels) as the example pool."""
+        unknown = sorted(set(labels) - set(self.labels))
+        if unknown:
+            raise InputError(f"example labels {unknown} are not labels of the task {self.labels}")
+        c = self.config
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} example texts but {len(labels)} labels")
+        self.selector = ExampleSelector(
+            texts, labels, c.shots, c.select, c.order, c.seed,
+            clip=lambda t: _clip(t, c.example_chars),
+        )  # fmt: skip
+        self._scorers.clear()
+        self._bias.clear()
+        return self
+
+    def artifact_state(self) -> dict[str, Any]:
+        sel = self.selector
+        return {"pool": None if sel is None else {"texts": sel.texts, "labels": sel.labels}}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        pool = state.get("pool")
+        if pool:
+            self.fit(pool["texts"], pool["labels"])
+
+    def examples_for(self, texts: list[str]) -> list[Examples]:
+        if self.selector is None:
+            raise InputError(
+                "few-shot needs examples: pass examples=... or call fit(texts, labels)"
+            )
+        return self.selector.for_texts(texts)
+
+    def describe(self) -> dict[str, Any]:
+        c = self.config
+        return {**super().describe(), "shots": c.shots, "select": c.select, "order": c.order,
+                "seed": c.seed}  # fmt: skip
+
+
+def _clip(text: str, n: int | None) -> str:
+    """Long examples (news articles) cut to ``n`` characters at a word boundary, with "..."."""
+    if n is None or len(text) <= n:
+        return text
+    cut = text[:n].rsplit(" ", 1)[0]
+    return cut + " ..."

@@ -1,0 +1,26 @@
+"""Trained methods: fine-tuning and LoRA with a classification head; prompt tuning, prefix
+tuning and LoRA on the causal LM (PEFT)."""
+
+from lmtask.methods.trained.finetune import Finetune, FinetuneConfig, Lora
+from lmtask.methods.trained.peft_lm import (
+    LoraLM,
+    LoraLMConfig,
+    PeftLMConfig,
+    PrefixTuning,
+    PrefixTuningConfig,
+    PromptTuning,
+    PromptTuningConfig,
+)
+
+__all__ = [
+    "Finetune",
+    "FinetuneConfig",
+    "Lora",
+    "LoraLM",
+    "LoraLMConfig",
+    "PeftLMConfig",
+    "PrefixTuning",
+    "PrefixTuningConfig",
+    "PromptTuning",
+    "PromptTuningConfig",
+]
