@@ -52,7 +52,8 @@ class _Pool:
 
 
 def test_every_registered_method_is_covered():
-    assert sorted(SETUP) == list_methods()
+    shipped = [m for m in list_methods() if not m.startswith("test-")]  # tests register some
+    assert sorted(SETUP) == shipped
 
 
 @pytest.fixture()

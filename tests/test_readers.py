@@ -34,8 +34,8 @@ def test_csv_guesses_columns(tmp_path: Path) -> None:
     assert data.labels == ["positive", "negative"]
     assert (data.text_column, data.label_column) == ("review", "sentiment")
     assert data.guessed == [
-        "using column 'review' as the text (pass --text-column to choose)",
-        "using column 'sentiment' as the label (pass --label-column to choose)",
+        "using column 'review' as the text (pass text_column to choose)",
+        "using column 'sentiment' as the label (pass label_column to choose)",
     ]
     assert data.source == str(p) and len(data) == 2
     assert data.label_counts() == {"positive": 1, "negative": 1}
@@ -139,7 +139,7 @@ def test_unknown_column_lists_available(tmp_path: Path) -> None:
     p = write(tmp_path, "d.csv", "text,label\na,b\n")
     with pytest.raises(InputError, match=r"column 'txt' not found .*'text', 'label'.*--text-col"):
         read_table(p, text_column="txt")
-    with pytest.raises(InputError, match=r"column 'lab' not found .*--label-column"):
+    with pytest.raises(InputError, match=r"column 'lab' not found .*label_column"):
         read_table(p, label_column="lab")
 
 
@@ -224,7 +224,7 @@ def test_check_labels() -> None:
     msg = str(e.value)
     assert "2 label(s) are not labels of the task" in msg
     assert "'y' (1 row)" in msg and "'x'" in msg and "did you mean 'X'" in msg
-    with pytest.raises(InputError, match="has no labels; pass --label-column"):
+    with pytest.raises(InputError, match="has no labels; pass label_column"):
         check_labels(LabeledData(texts=["a"], labels=None, source="d"), ["pos"])
 
 

@@ -32,7 +32,15 @@ _FLAGS = {
     "text_column": "--text-column",
     "label_column": "--label-column",
     "test_size": "--test-size",
+    "a labelled pool": "a labelled file with --examples FILE",
 }
+
+
+def to_flags(msg: str, flags: dict[str, str] | None = None) -> str:
+    """``msg`` with library parameter names replaced by this command's flags."""
+    for param, flag in {**_FLAGS, **(flags or {})}.items():
+        msg = re.sub(rf"\b{param}\b(=?)", lambda m, f=flag: f + (" " if m.group(1) else ""), msg)
+    return msg
 
 
 def fail(msg: str) -> NoReturn:
@@ -56,7 +64,9 @@ def library_errors(flags: dict[str, str] | None = None) -> Iterator[None]:
         fail(msg)
 
 
-def note(line: str) -> None:
+def note(line: str, flags: dict[str, str] | None = None) -> None:
+    """A note (or ``warning: ...``) from the library on stderr, in this command's flags."""
+    line = to_flags(line, flags)
     style = "yellow" if line.startswith("warning:") else "dim"
     text = line.removeprefix("warning: ")
     label = "warning" if style == "yellow" else "note"

@@ -10,7 +10,7 @@ raises :class:`lmtask.errors.InputError` with a message that says how to fix it.
 >>> data.texts, data.labels
 (['Great food', 'Cold soup'], ['positive', 'negative'])
 >>> data.guessed[0]
-"using column 'review' as the text (pass --text-column to choose)"
+"using column 'review' as the text (pass text_column to choose)"
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _decode(raw: bytes, path: Path, encoding: str) -> str:
         line = raw[: e.start].count(b"\n") + 1
         raise InputError(
             f"{path}: line {line} is not valid {encoding} (byte 0x{raw[e.start]:02x}); pass the "
-            "file's real encoding, e.g. encoding='latin-1' (--encoding latin-1), or re-save "
+            "file's real encoding, e.g. encoding='latin-1', or re-save "
             "the file as UTF-8"
         ) from e
 
@@ -269,20 +269,20 @@ def read_table(
 
     guessed: list[str] = []
     if label_column is not None:
-        _check_column(label_column, columns, p, "--label-column")
+        _check_column(label_column, columns, p, "label_column")
     else:
         label_column = _by_name(columns, LABEL_NAMES, exclude=text_column)
         if label_column is not None:
             guessed.append(
-                f"using column {label_column!r} as the label (pass --label-column to choose)"
+                f"using column {label_column!r} as the label (pass label_column to choose)"
             )
         else:
             guessed.append(
                 "no label column found (none is named label, sentiment, class, ...); reading "
-                "the rows as unlabelled (pass --label-column to choose)"
+                "the rows as unlabelled (pass label_column to choose)"
             )
     if text_column is not None:
-        _check_column(text_column, columns, p, "--text-column")
+        _check_column(text_column, columns, p, "text_column")
     else:
         text_column = _by_name(columns, TEXT_NAMES, exclude=label_column)
         why = ""
@@ -298,7 +298,7 @@ def read_table(
             if len(candidates) > 1:
                 why = f" (the longest of {len(candidates)} text columns)"
         guessed.insert(
-            0, f"using column {text_column!r} as the text{why} (pass --text-column to choose)"
+            0, f"using column {text_column!r} as the text{why} (pass text_column to choose)"
         )
     if text_column == label_column:
         raise InputError(
@@ -356,7 +356,7 @@ def check_labels(data: LabeledData, allowed_labels: Iterable[str]) -> None:
     allowed = list(allowed_labels)
     if data.labels is None:
         raise InputError(
-            f"{data.source} has no labels; pass --label-column to name the column that holds them"
+            f"{data.source} has no labels; pass label_column to name the column that holds them"
         )
     unknown = Counter(lab for lab in data.labels if lab not in set(allowed))
     if not unknown:

@@ -126,7 +126,7 @@ class Report:
 
         out = Path(out_dir)
         if out.exists() and not out.is_dir():
-            raise InputError(f"--out {out} is a file; give a folder for the report")
+            raise InputError(f"{out} is a file; give a folder for the report")
         out.mkdir(parents=True, exist_ok=True)
         rows = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.prediction_rows())
         _write_atomic(out / "predictions.jsonl", rows)

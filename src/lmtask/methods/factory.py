@@ -201,7 +201,7 @@ def build_and_fit(
     s = parse_spec(spec)
     if s.cls.needs_training_data and (pool is None or not len(pool.texts)):
         raise InputError(
-            f"{s.name} needs labelled examples: give a labelled pool (--examples FILE)"
+            f"{s.name} needs labelled examples: give it a labelled pool"
         )
     clf = build(s, task=task, labels=labels, model=model, dtype=dtype, options=options)
     return fit(clf, pool, resume=resume)
