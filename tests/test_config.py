@@ -66,6 +66,6 @@ def test_checks_run_for_python_construction_and_replace():
     with pytest.raises(InputError, match="pick='z'"):
         Demo(pick="z")  # type: ignore[arg-type]
     d = Demo()
-    with pytest.raises(InputError, match="rate=2.0"):
+    with pytest.raises(InputError, match=r"rate=2\.0"):
         d.replace(rate=2.0)
     assert Demo.help()["shots"].startswith("int; examples (default: 4)")

@@ -46,9 +46,10 @@ SETUP = {
 
 
 class _Pool:
-    texts = [t for t, _ in TRAIN]
-    labels = [y for _, y in TRAIN]
-    source = "contract"
+    def __init__(self) -> None:
+        self.texts = [t for t, _ in TRAIN]
+        self.labels = [y for _, y in TRAIN]
+        self.source = "contract"
 
 
 def test_every_registered_method_is_covered():

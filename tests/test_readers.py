@@ -137,7 +137,7 @@ def test_unknown_extension_and_plain_folder(tmp_path: Path) -> None:
 
 def test_unknown_column_lists_available(tmp_path: Path) -> None:
     p = write(tmp_path, "d.csv", "text,label\na,b\n")
-    with pytest.raises(InputError, match=r"column 'txt' not found .*'text', 'label'.*--text-col"):
+    with pytest.raises(InputError, match=r"column 'txt' not found .*'text', 'label'.*text_column"):
         read_table(p, text_column="txt")
     with pytest.raises(InputError, match=r"column 'lab' not found .*label_column"):
         read_table(p, label_column="lab")

@@ -200,9 +200,7 @@ def build_and_fit(
     """:func:`build`, then :func:`fit` on ``pool`` when the method needs examples."""
     s = parse_spec(spec)
     if s.cls.needs_training_data and (pool is None or not len(pool.texts)):
-        raise InputError(
-            f"{s.name} needs labelled examples: give it a labelled pool"
-        )
+        raise InputError(f"{s.name} needs labelled examples: give it a labelled pool")
     clf = build(s, task=task, labels=labels, model=model, dtype=dtype, options=options)
     return fit(clf, pool, resume=resume)
 
