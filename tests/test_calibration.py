@@ -58,3 +58,26 @@ def test_abstention_below_min_confidence(tiny_factory):
         assert p.scores == b.scores
         assert p.label == (b.label if b.confidence >= cut else None)
     assert sum(p.label is None for p in preds) == 2
+
+
+def test_domain_calibration_divides_out_the_answer_start_prior(tiny_factory):
+    """PMI_DC: the bias is the label distribution after the answer start alone (no question,
+    no text); a calibrated classifier divides exactly that out."""
+    from lmtask.engine.calibration import domain_bias
+    from lmtask.engine.scoring import LabelScorer
+
+    lm = tiny_factory()
+    clf = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=True, calibration="domain")
+    raw = lmtask.ZeroShot(task="sentiment", model=lm)
+    bias = domain_bias(lm, clf.task)
+    import dataclasses
+
+    premise = LabelScorer.for_task(lm, dataclasses.replace(clf.task, template="{text}"))
+    np.testing.assert_allclose(bias, premise.log_probs([""])[0])
+    np.testing.assert_allclose(clf.bias(), bias)
+    texts = ["I love it", "I hate it"]
+    want = calibrate(raw.log_probs(texts), bias)
+    np.testing.assert_allclose(clf.log_probs(texts), want, atol=1e-9)
+    assert clf.describe()["calibration"] == "domain"
+    contextual = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=True)
+    assert not np.allclose(contextual.bias(), bias), "two different bias estimates"

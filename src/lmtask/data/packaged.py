@@ -283,10 +283,31 @@ _LOADERS: dict[str, Callable[[DatasetInfo], LabeledData]] = {
 }
 
 
+def _register_political() -> None:
+    from lmtask.data.political import datasets
+
+    for name, (info, loader) in datasets().items():
+        DATASETS[name] = info
+        _LOADERS[name] = loader
+
+
+_register_political()
+
+
 def load_dataset(name: str) -> LabeledData:
     """Load a packaged dataset by name; ``source`` records package, version and file."""
     info = _info(name)
     return _LOADERS[name](info)
+
+
+def ensure_dataset(name: str, log: Callable[[str], None] | None = None) -> None:
+    """Fetch a dataset that lmtask can fetch itself (fine-foods) if it is not here yet;
+    ``log`` gets each step. Packaged datasets need their pip package instead."""
+    _info(name)  # an unknown name is refused, listing the known ones
+    if name == "fine-foods" and find_modeldata() is None:
+        say = log or (lambda m: print(m, file=sys.stderr))
+        say(f"dataset 'fine-foods' is not here yet: fetching {MODELDATA_DEB} once")
+        fetch_fine_foods(log=say)
 
 
 def export_dataset(name: str, path: str | os.PathLike[str]) -> Path:

@@ -17,7 +17,7 @@ import numpy as np
 
 from lmtask.config import Config, option
 from lmtask.engine.answer_matching import match_label
-from lmtask.engine.calibration import calibrate, content_free_bias
+from lmtask.engine.calibration import calibrate, content_free_bias, domain_bias
 from lmtask.engine.generation import generate_ids
 from lmtask.engine.prompting import build_prompt, encode_prompts
 from lmtask.engine.scoring import LabelScorer
@@ -46,7 +46,11 @@ class PromptConfig(Config):
     batch_size: int = option(8, "texts per forward pass", min=1)
     max_new_tokens: int = option(16, "tokens to generate (generate mode)", min=1)
     max_length: int | None = option(None, "cap on prompt tokens (none: the model's window)", min=1)
-    calibrate: bool = option(False, "contextual calibration of the label scores (score mode)")
+    calibrate: bool = option(False, "calibrate the label scores (score mode), see calibration")
+    calibration: Literal["contextual", "domain"] = option(
+        "contextual", "how calibrate estimates the prompt's bias: contextual (content-free "
+        "inputs in place of the text) or domain (PMI: the answer start with no question)"
+    )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
     )
@@ -105,9 +109,14 @@ class PromptClassifier(Classifier):
         return self._scorers[examples]
 
     def bias(self, examples: Examples = ()) -> np.ndarray:
-        """log label distribution on content-free inputs, for this prompt."""
+        """log label distribution the prompt gives whatever the text (``calibration``)."""
         if examples not in self._bias:
-            self._bias[examples] = content_free_bias(self.scorer(examples))
+            if self.config.calibration == "domain":
+                self._bias[examples] = domain_bias(
+                    self.lm, self.task, examples, normalize=self.config.normalize
+                )
+            else:
+                self._bias[examples] = content_free_bias(self.scorer(examples))
         return self._bias[examples]
 
     def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
@@ -194,5 +203,6 @@ class PromptClassifier(Classifier):
             "model_hash": self.lm.source_hash,
             "mode": self.config.mode,
             "calibrate": self.config.calibrate,
+            "calibration": self.config.calibration if self.config.calibrate else None,
             "min_confidence": self.config.min_confidence,
         }
