@@ -35,11 +35,13 @@ SETUP = {
     "few-shot": ("shots=2:select=random", "lm"),
     "chain-of-thought": ("max_reasoning_tokens=3:batch_size=2", "lm"),
     "multi-label": ("threshold=0.4", "lm"),
+    "prompt-ensemble": ("", "lm"),
     "prompt-tuning": (f"{FAST_TRAIN}:num_virtual_tokens=2", "lm"),
     "prefix-tuning": (f"{FAST_TRAIN}:num_virtual_tokens=2", "lm"),
     "lora-lm": (FAST_TRAIN, "lm"),
     "finetune": (f"{FAST_TRAIN}:mode=head", "bert"),
     "lora": (FAST_TRAIN, "bert"),
+    "setfit": ("num_iterations=2:batch_size=8", "bert"),
     "majority": ("", None),
     "vader": ("", None),
 }

@@ -21,12 +21,14 @@ from lmtask.methods.factory import (
 from lmtask.methods.prompt import (
     ChainOfThought,
     ChainOfThoughtConfig,
+    EnsembleConfig,
     FewShot,
     FewShotConfig,
     MultiLabel,
     MultiLabelConfig,
     PromptClassifier,
     PromptConfig,
+    PromptEnsemble,
     ZeroShot,
     ZeroShotConfig,
 )
@@ -40,12 +42,15 @@ from lmtask.methods.trained import (
     PrefixTuningConfig,
     PromptTuning,
     PromptTuningConfig,
+    SetFit,
+    SetFitConfig,
 )
 
 __all__ = [
     "ChainOfThought",
     "ChainOfThoughtConfig",
     "Classifier",
+    "EnsembleConfig",
     "FewShot",
     "FewShotConfig",
     "Finetune",
@@ -61,8 +66,11 @@ __all__ = [
     "PrefixTuningConfig",
     "PromptClassifier",
     "PromptConfig",
+    "PromptEnsemble",
     "PromptTuning",
     "PromptTuningConfig",
+    "SetFit",
+    "SetFitConfig",
     "Vader",
     "ZeroShot",
     "ZeroShotConfig",

@@ -1,0 +1,79 @@
+"""A prompt ensemble: several wordings of the same question, their label probabilities
+averaged. Each wording is its own zero-shot scorer with its own cached prompt prefix, so an
+ensemble of k wordings costs k scoring passes.
+
+Members are names of :data:`lmtask.tasks.wordings.WORDINGS`; they replace the task's
+template and answer start, and keep its labels (and label words).
+
+>>> import lmtask
+>>> clf = lmtask.methods.PromptEnsemble(labels="spam,ham")                  # doctest: +SKIP
+>>> clf.predict(["WIN a FREE phone, reply now"])[0].label                  # doctest: +SKIP
+'spam'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from lmtask.config import option
+from lmtask.errors import InputError
+from lmtask.methods.base import register_method
+from lmtask.methods.prompt.base import PromptClassifier, PromptConfig
+from lmtask.methods.prompt.zero_shot import ZeroShot, ZeroShotConfig
+from lmtask.tasks.wordings import WORDINGS
+
+DEFAULT_MEMBERS = ("classify-as+start", "no-list+start", "category+start")
+
+
+@dataclass
+class EnsembleConfig(PromptConfig):
+    """PromptConfig plus the wordings averaged."""
+
+    members: list[str] = option(
+        factory=lambda: list(DEFAULT_MEMBERS),
+        help="wordings averaged, by name (lmtask.tasks.wordings.WORDINGS)",
+    )
+
+    def check(self) -> None:
+        super().check()
+        if self.mode != "score":
+            raise InputError("prompt-ensemble averages label scores: use mode='score'")
+        if not self.members:
+            raise InputError("prompt-ensemble needs at least one member wording")
+        unknown = [m for m in self.members if m not in WORDINGS]
+        if unknown:
+            raise InputError(f"unknown wording(s) {unknown}; known: {', '.join(WORDINGS)}")
+
+
+@register_method("prompt-ensemble")
+class PromptEnsemble(PromptClassifier):
+    """Average of zero-shot classifiers that differ only in wording."""
+
+    config_class = EnsembleConfig
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        shared = {f.name: getattr(self.config, f.name) for f in fields(PromptConfig)}
+        self.members = [
+            ZeroShot(task=WORDINGS[m].apply(self.task), model=self.lm,
+                     config=ZeroShotConfig(**shared))
+            for m in self.config.members
+        ]  # fmt: skip
+
+    def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        """(n, n_labels) log of the members' mean label probabilities."""
+        texts = list(texts)
+        total = np.zeros((len(texts), len(self.labels)))
+        for member in self.members:
+            order = [member.labels.index(lb) for lb in self.labels]
+            total += np.exp(member.log_probs(texts))[:, order]
+            if progress:
+                progress(0)
+        return np.log(np.maximum(total / len(self.members), 1e-300))
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "members": list(self.config.members)}

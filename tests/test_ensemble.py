@@ -1,0 +1,36 @@
+"""lmtask.methods.prompt.ensemble: wordings averaged, each with its own prompt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lmtask
+from lmtask.errors import InputError
+from lmtask.methods import PromptEnsemble, parse_spec
+from lmtask.tasks import Task
+from lmtask.tasks.wordings import WORDINGS
+
+
+def test_ensemble_is_the_mean_of_its_wordings(tiny_factory):
+    lm = tiny_factory()
+    members = ["category+start", "category+start reversed", "no-list+start"]
+    clf = PromptEnsemble(labels="spam,ham,other", model=lm, members=members)
+    texts = ["win a prize now", "see you at lunch"]
+    probs = []
+    for m in members:
+        single = lmtask.ZeroShot(task=WORDINGS[m].apply(Task.from_labels("spam,ham,other")),
+                                 model=lm)  # fmt: skip
+        p = single.predict_proba(texts)
+        probs.append(p[:, [single.labels.index(lb) for lb in clf.labels]])
+    want = np.mean(probs, axis=0)
+    np.testing.assert_allclose(clf.predict_proba(texts), want, rtol=1e-6)
+    assert not np.allclose(probs[0], probs[2]), "the wordings must differ for this test to bite"
+    assert clf.describe()["members"] == members
+
+
+def test_bad_members_are_refused():
+    with pytest.raises(InputError, match="unknown wording"):
+        parse_spec("prompt-ensemble:members=nope")
+    with pytest.raises(InputError, match="use mode='score'"):
+        parse_spec("prompt-ensemble:generate")
