@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
+from lmtask.cli import fit as fit_cmd
 from lmtask.cli import tune as tune_cmd
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.command("tasks")(catalog.tasks)
 app.command("eval")(evaluate.evaluate)
 app.command("compare")(compare.compare)
 app.command("tune")(tune_cmd.tune)
+app.command("fit")(fit_cmd.fit)
 app.add_typer(datasets.datasets_app, name="datasets")
 generate.register(app)
 search.register(app)

@@ -3,7 +3,7 @@
 Takes any object with ``labels``, ``predict`` and ``describe``; never imports the methods.
 """
 
-from lmtask.evaluation.compare import Comparison, compare
+from lmtask.evaluation.compare import Comparison, compare, result_row, save_comparison
 from lmtask.evaluation.metrics import (
     compute_metrics,
     coverage_curve,
@@ -28,5 +28,7 @@ __all__ = [
     "expected_calibration_error",
     "multilabel_metrics",
     "reliability_bins",
+    "result_row",
+    "save_comparison",
     "save_multilabel_report",
 ]

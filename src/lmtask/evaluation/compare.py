@@ -69,6 +69,35 @@ def _folder_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
 
 
+def result_row(name: str, report: Any, classifier: Any, out: Path) -> dict[str, Any]:
+    """One method's line of a comparison; its report folder is ``out / name``."""
+    sub = out / _folder_name(name)
+    report.save(sub)
+    return {
+        "method": name,
+        "accuracy": report.accuracy,
+        "macro_f1": report.macro_f1,
+        "ece": report.ece,
+        "texts_per_s": report.texts_per_s,
+        "wall_s": report.wall_s,
+        "train_s": getattr(classifier, "train_seconds", None),
+        "report": str(sub.relative_to(out)),
+        "classifier": report.classifier,
+    }
+
+
+def save_comparison(result: Comparison) -> Comparison:
+    """Write ``compare.json``, ``compare.md`` and ``compare.png`` into ``result.out``."""
+    from lmtask.evaluation.plots import compare_bar_chart
+
+    doc = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)
+    write_atomic(result.out / "compare.json", doc + "\n")
+    write_atomic(result.out / "compare.md", result.to_markdown())
+    with atomic_path(result.out / "compare.png") as tmp:
+        compare_bar_chart(result.methods, tmp)
+    return result
+
+
 def compare(
     builders: Iterable[tuple[str, Callable[[], Any]]],
     rows: Any,
@@ -77,8 +106,6 @@ def compare(
 ) -> Comparison:
     """Build and evaluate each classifier on ``rows``; each report goes in a subfolder of
     ``out``, the side-by-side table in ``compare.json``, ``compare.md`` and ``compare.png``."""
-    from lmtask.evaluation.plots import compare_bar_chart
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
@@ -86,29 +113,9 @@ def compare(
     for name, build in builders:
         clf = build()
         report = evaluate(clf, rows, progress=progress)
-        sub = out / _folder_name(name)
-        report.save(sub)
         labels = report.labels
-        results.append(
-            {
-                "method": name,
-                "accuracy": report.accuracy,
-                "macro_f1": report.macro_f1,
-                "ece": report.ece,
-                "texts_per_s": report.texts_per_s,
-                "wall_s": report.wall_s,
-                "train_s": getattr(clf, "train_seconds", None),
-                "report": str(sub.relative_to(out)),
-                "classifier": report.classifier,
-            }
-        )
-    result = Comparison(rows.source, len(rows), labels, results, out)
-    doc = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str)
-    write_atomic(out / "compare.json", doc + "\n")
-    write_atomic(out / "compare.md", result.to_markdown())
-    with atomic_path(out / "compare.png") as tmp:
-        compare_bar_chart(results, tmp)
-    return result
+        results.append(result_row(name, report, clf, out))
+    return save_comparison(Comparison(rows.source, len(rows), labels, results, out))
 
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "result_row", "save_comparison"]

@@ -5,6 +5,7 @@ with :mod:`lmtask.evaluation`; the CLI (and later the server and the automatic l
 these functions and only print.
 """
 
+from lmtask.ladder.auto import RUNGS, FitRun, Rung, fit
 from lmtask.ladder.runs import (
     DataArgs,
     EvalRun,
@@ -25,9 +26,12 @@ from lmtask.ladder.template_search import (
 )
 
 __all__ = [
+    "RUNGS",
     "Candidate",
     "DataArgs",
     "EvalRun",
+    "FitRun",
+    "Rung",
     "SearchResult",
     "TuneRun",
     "builtin_candidates",
@@ -35,6 +39,7 @@ __all__ = [
     "evaluate_artifact",
     "evaluate_multilabel_spec",
     "evaluate_spec",
+    "fit",
     "load_candidates",
     "search",
     "text_hash",
