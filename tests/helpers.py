@@ -21,3 +21,16 @@ class FakeEmbedder:
     def encode(self, texts):
         xs = np.array([float(t.split()[-1]) for t in texts])
         return np.stack([np.cos(xs / 10), np.sin(xs / 10)], 1)
+
+
+def assert_one_line_error(result, *fragments: str) -> str:
+    """A CLI run (typer's CliRunner result) that exited 2 with one ``error:`` line holding
+    every fragment, and no traceback. Returns that line."""
+    out = result.output
+    assert result.exit_code == 2, out
+    assert "Traceback" not in out, out
+    lines = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, out
+    for f in fragments:
+        assert f in lines[0], f"{f!r} not in {lines[0]!r}"
+    return lines[0]

@@ -116,3 +116,61 @@ def test_classify_abstains_and_explains(smol):
             "chain-of-thought:max_reasoning_tokens=8", "--explain", *SMOL)  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "reasoning:" in r.stdout
+
+
+def test_quiet_libraries_hides_library_bars_and_warnings_unless_verbose(monkeypatch):
+    import os
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    from lmtask.cli.common import quiet_libraries
+
+    monkeypatch.setattr(os, "environ", {})
+    bars = hf_logging.is_progress_bar_enabled()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            quiet_libraries(verbose=True)
+            warnings.warn("shown with --verbose", FutureWarning, stacklevel=1)
+            assert len(caught) == 1 and hf_logging.is_progress_bar_enabled()
+            quiet_libraries(verbose=False)
+            warnings.warn("hidden", FutureWarning, stacklevel=1)
+            warnings.warn("hidden", DeprecationWarning, stacklevel=1)
+        assert len(caught) == 1
+        assert not hf_logging.is_progress_bar_enabled()
+        assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # for libraries imported later
+        assert os.environ["TRANSFORMERS_VERBOSITY"] == "error"
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _lmtask(*args, cwd):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY")}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "lmtask", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_stderr_has_only_lmtask_messages(tmp_path):
+    """Issue 15: no "Loading weights" bars (the MiniLM encoder of nearest examples) and no
+    FutureWarnings (peft's LoRA under transformers) in a plain run."""
+    data = tmp_path / "d.csv"
+    rows = [
+        f"I really love thing {i}!,positive\nI truly hate thing {i}.,negative" for i in range(8)
+    ]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n")
+    r = _lmtask("classify", "I love it", "--task", "sentiment", "--method", "few-shot",
+                "--examples", data, "--select", "nearest", *SMOL, cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Loading weights" not in r.stderr and "Warning" not in r.stderr, r.stderr
+    r = _lmtask("tune", data, "--method", "lora:epochs=1", "--out", tmp_path / "lora", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "warnings.warn" not in r.stderr, r.stderr
+    assert "Loading weights" not in r.stderr, r.stderr

@@ -215,3 +215,29 @@ def test_tune_resume(distinct_csv, tmp_path):
     res = _run(main_app, [*args, "--method", "vader", "--labels", "positive,negative",
                           "--resume"])  # fmt: skip
     assert res.exit_code != 0 and "does not train in steps" in res.output
+
+
+def test_datasets_export_fetches_fine_foods_on_demand(app, tmp_path, monkeypatch):
+    """Right after `make demo` fine-foods is not fetched yet: export fetches it (saying so)."""
+    from lmtask.data import LabeledData, packaged
+
+    fetched = []
+
+    def fake_fetch(dest=None, log=None):
+        log("lmtask: downloading r-cran-modeldata with apt-get ...")
+        fetched.append(True)
+        return tmp_path
+
+    monkeypatch.setattr(packaged, "find_modeldata", lambda: tmp_path if fetched else None)
+    monkeypatch.setattr(packaged, "fetch_fine_foods", fake_fetch)
+    rows = LabeledData(["Tasty.", "Stale."], ["great", "other"], source="fake")
+    monkeypatch.setitem(packaged._LOADERS, "fine-foods", lambda info: rows)
+    out = tmp_path / "ff.jsonl"
+    res = _run(app, ["datasets", "export", "fine-foods", out])
+    assert res.exit_code == 0, res.output
+    assert fetched == [True]
+    assert "not here yet: fetching r-cran-modeldata" in res.stderr
+    assert "downloading r-cran-modeldata" in res.stderr
+    assert [json.loads(x)["label"] for x in out.read_text().splitlines()] == ["great", "other"]
+    res = _run(app, ["datasets", "export", "fine-foods", out])  # now present: no second fetch
+    assert res.exit_code == 0 and fetched == [True]

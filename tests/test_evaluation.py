@@ -238,3 +238,23 @@ def test_abstaining_classifier_report(tmp_path):
     rep.save(tmp_path)
     assert (tmp_path / "coverage.png").read_bytes()[:4] == b"\x89PNG"
     assert "Coverage versus accuracy" in (tmp_path / "report.md").read_text()
+
+
+def test_report_md_prints_no_accuracy_where_no_row_is_answered(tmp_path):
+    """Above the highest confidence nothing is answered: report.md shows '-', not 0.0000."""
+    rep = evaluate(Fixed(LABELS, _preds()), LabeledData(GOLD[:8], GOLD[:8], source="t"))
+    at = {c["threshold"]: c for c in rep.coverage_accuracy}
+    assert at[0.95]["coverage"] > 0 and at[0.95]["accuracy"] == 1.0  # one row at 0.95
+    assert rep.coverage_accuracy[-1]["threshold"] == 0.95
+    rep = evaluate(Fixed(LABELS, _preds()[:3]), LabeledData(GOLD[:3], GOLD[:3], source="t"))
+    empty = [c for c in rep.coverage_accuracy if c["coverage"] == 0]
+    assert empty and all(c["accuracy"] is None for c in empty)
+    md = rep.save(tmp_path).joinpath("report.md").read_text()
+    for c in empty:
+        assert f"| {c['threshold']:.2f} | 0.0000 | - |" in md
+    section = md.split("## Coverage versus accuracy")[1].split("## Per class")[0]
+    assert "| 0.0000 | 0.0000 |" not in section
+    assert (
+        json.loads((tmp_path / "report.json").read_text())["coverage_accuracy"][-1]["accuracy"]
+        is None
+    )

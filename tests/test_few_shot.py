@@ -72,3 +72,50 @@ def test_generate_mode_with_examples(tiny_factory):
     )  # fmt: skip
     preds = clf.predict(["I love it"])
     assert preds[0].raw is not None
+
+
+def test_nearest_embeds_a_bounded_stratified_pool(tiny_factory):
+    from collections import Counter
+
+    lm = tiny_factory()
+    texts = [f"v {i}" for i in range(30)]
+    labels = ["positive"] * 20 + ["negative"] * 7 + ["angry"] * 3
+    clf = lmtask.FewShot(task="sentiment", model=lm, shots=2, select="nearest", pool_size=10)
+    clf.fit(texts, labels)
+    kept = Counter(clf.selector.labels)
+    assert len(clf.selector.texts) == 10 and set(clf.selector.texts) <= set(texts)
+    assert kept["positive"] > kept["negative"] > 0 and kept["angry"] >= 1  # stratified
+    assert clf.describe()["pool"] == {"rows": 30, "embedded": 10, "pool_size": 10}
+    assert lmtask.methods.FewShotConfig().pool_size == 2000  # bounded by default
+    whole = lmtask.FewShot(task="sentiment", model=lm, shots=2, select="nearest", pool_size=None)
+    assert len(whole.fit(texts, labels).selector.texts) == 30
+    balanced = lmtask.FewShot(task="sentiment", model=lm, shots=2, pool_size=10)
+    assert len(balanced.fit(texts, labels).selector.texts) == 30  # nothing to embed: all kept
+
+
+def test_nearest_embeds_the_pool_before_the_classifying_bar(tiny_factory, monkeypatch):
+    """The pool is embedded (with its own bar) before classifying starts, so the classifying
+    bar's texts/s counts classifying only; a second predict embeds nothing again."""
+    import lmtask.methods.prompt.base as prompt_base
+    from tests.helpers import FakeEmbedder
+
+    events = []
+
+    class PoolEmbedder(FakeEmbedder):
+        def encode_pool(self, texts, progress=False):
+            events.append(("pool", len(texts), progress))
+            return self.encode(texts)
+
+    real_bar = prompt_base.progress_bar
+
+    def bar(total, what, enabled=True):
+        events.append(("bar", what))
+        return real_bar(total, what, enabled=False)
+
+    monkeypatch.setattr(prompt_base, "progress_bar", bar)
+    clf = lmtask.FewShot(task="sentiment", model=tiny_factory(), shots=2, select="nearest")
+    clf.fit([f"v {i}" for i in range(6)], ["positive", "negative", "angry"] * 2)
+    clf.selector._embedder = PoolEmbedder()
+    clf.predict(["v 0.1", "v 5.1"], progress=True)
+    clf.predict(["v 2.1"], progress=True)
+    assert events == [("pool", 6, True), ("bar", "classifying"), ("bar", "classifying")]

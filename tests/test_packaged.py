@@ -48,7 +48,8 @@ needs_modeldata = pytest.mark.skipif(
 
 
 def test_registry() -> None:
-    assert [d.name for d in list_datasets()] == ["bbc-news", "fine-foods", "tweets"]
+    names = ["bbc-news", "convention-speeches", "debates-2016", "fine-foods", "tweets"]
+    assert [d.name for d in list_datasets()] == names
     for info in DATASETS.values():
         assert sum(info.label_counts.values()) == info.size
         assert tuple(sorted(info.label_counts)) == tuple(sorted(info.labels))
@@ -57,7 +58,8 @@ def test_registry() -> None:
 
 
 def test_unknown_dataset() -> None:
-    with pytest.raises(InputError, match=r"unknown dataset 'imdb'.*bbc-news, fine-foods, tweets"):
+    every = "bbc-news, convention-speeches, debates-2016, fine-foods, tweets"
+    with pytest.raises(InputError, match=rf"unknown dataset 'imdb'.*{every}"):
         load_dataset("imdb")
 
 

@@ -107,3 +107,27 @@ def test_resolve_task():
     assert s.template == get_task("sentiment").template
     with pytest.raises(TaskError):
         resolve_task()
+
+
+def test_builtin_label_descriptions_are_whole():
+    """YAML braces cut an unquoted description at its first comma: the files quote them."""
+    descriptions = {lb.name: lb.description for lb in get_task("sentiment").labels}
+    assert descriptions["positive"] == "a favourable, happy or approving tone"
+    assert descriptions["negative"] == "an unfavourable, sad or disapproving tone"
+    assert descriptions["angry"] == "an angry, hostile tone"
+
+
+@pytest.mark.parametrize(
+    "label_yaml, message",
+    [
+        ("{description: a glad, cheerful mood}", r"label 'happy': unknown key.*quoted"),
+        ("{description: [glad, cheerful]}", "label 'happy': the description must be one string"),
+        ("{description: 3}", "label 'happy': the description must be one string, not int"),
+        ("{words: [happy], colour: red}", r"label 'happy': unknown key\(s\) \['colour'\]"),
+    ],
+)
+def test_label_description_must_be_one_string(tmp_path, label_yaml, message):
+    p = tmp_path / "mood.yaml"
+    p.write_text(f"labels:\n  happy: {label_yaml}\n  sad: {{}}\n")
+    with pytest.raises(TaskError, match=message):
+        Task.from_file(p)

@@ -228,3 +228,18 @@ def test_cli_tune_under_accelerate_launch(tiny_bert, tmp_path):
     manifest = json.loads((art / "manifest.json").read_text())
     assert manifest["method"] == "finetune" and manifest["data"]["n"] == len(X)
     assert run.stdout.count("artifact written to") == 1  # rank 1 did not save
+
+
+def test_short_runs_log_the_loss_every_step(tiny_bert):
+    """With the default logging_steps, a run of a few steps has a loss point per step (the
+    old fixed 10 left the training-curves loss panel empty below 10 steps)."""
+    from lmtask.engine.training import TrainConfig, logging_every
+
+    assert logging_every(TrainConfig(batch_size=8, epochs=1), 32) == 1
+    assert logging_every(TrainConfig(batch_size=8, epochs=3), 8 * 40) == 10  # 120 steps
+    assert logging_every(TrainConfig(max_steps=500), 10) == 10
+    assert logging_every(TrainConfig(logging_steps=4), 32) == 4
+    opts = {**FAST, "mode": "head", "epochs": 1, "logging_steps": None}
+    clf = Finetune(model=tiny_bert, **opts).fit(X, Y)
+    assert [s for s, _ in clf.result.losses] == list(range(1, clf.result.global_step + 1))
+    assert clf.result.global_step == 4  # 32 rows, batch 8

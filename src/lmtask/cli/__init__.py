@@ -8,11 +8,14 @@ lmtask models
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
 from lmtask.cli import fit as fit_cmd
 from lmtask.cli import tune as tune_cmd
+from lmtask.cli.common import quiet_libraries
 
 app = typer.Typer(
     help="Turn a pretrained language model into a text classifier, offline.",
@@ -20,6 +23,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also show the libraries' own progress bars, logs and warnings "
+            "(transformers, huggingface_hub, peft); by default stderr has lmtask's messages only.",
+        ),
+    ] = False,
+) -> None:
+    quiet_libraries(verbose)
+
+
 app.command("classify")(classify.classify)
 app.command("predict")(predict.predict)
 app.command("models")(catalog.models)

@@ -17,6 +17,7 @@ from lmtask.cli.common import (
     BatchOpt,
     CalibrateOpt,
     DtypeOpt,
+    EncodingOpt,
     LabelsOpt,
     MinConfOpt,
     ModelOpt,
@@ -40,11 +41,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.
 ExplainOpt = Annotated[bool, typer.Option(help="Show the chain-of-thought reasoning.")]
 
 
-def read_texts(file: str, column: str | None) -> list[str]:
+def read_texts(file: str, column: str | None, encoding: str = "utf-8") -> list[str]:
     from lmtask.data import read_table
 
     with library_errors({"text_column": "--column"}):
-        return read_table(file, text_column=column).texts
+        return read_table(file, text_column=column, encoding=encoding).texts
 
 
 def classify(
@@ -60,6 +61,7 @@ def classify(
     mode: ModeOpt = None,
     file: FileOpt = None,
     column: ColumnOpt = None,
+    encoding: EncodingOpt = "utf-8",
     as_json: JsonOpt = False,
     batch_size: BatchOpt = None,
     dtype: DtypeOpt = "auto",
@@ -85,7 +87,7 @@ def classify(
     for t in texts or []:
         items.extend(read_stdin_lines() if t == "-" else [t])
     if file:
-        items.extend(read_texts(file, column))
+        items.extend(read_texts(file, column, encoding))
     if not items:
         fail("no text to classify: the input was empty")
     opts = method_options(mode=mode, batch_size=batch_size, normalize=normalize, shots=shots,
@@ -97,7 +99,7 @@ def classify(
         if examples:
             from lmtask.data import read_table
 
-            pool = read_table(examples)
+            pool = read_table(examples, encoding=encoding)
         with shown_truncations():
             clf = build_and_fit(method, pool, task=task, labels=labels, model=model, dtype=dtype,
                                 options=opts)  # fmt: skip

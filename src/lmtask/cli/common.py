@@ -13,6 +13,7 @@ that no chosen method has.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 import warnings
@@ -23,23 +24,36 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from lmtask.errors import LmtaskError
+from lmtask.errors import InputError, LmtaskError
 
 err = Console(stderr=True)
 
 # Flags named in library errors: the library speaks of parameters, the CLI of its options.
+# A key ending in "=" is replaced only in its ``name=value`` form ("sample=50" but not "a
+# stratified sample"); other keys wherever the word stands.
 _FLAGS = {
     "text_column": "--text-column",
     "label_column": "--label-column",
     "test_size": "--test-size",
     "a labelled pool": "a labelled file with --examples FILE",
+    "encoding=": "--encoding",
+    "sample=": "--sample",
 }
 
 
 def to_flags(msg: str, flags: dict[str, str] | None = None) -> str:
-    """``msg`` with library parameter names replaced by this command's flags."""
+    """``msg`` with library parameter names replaced by this command's flags.
+
+    >>> to_flags("pass encoding='latin-1'; sample=50 asked of a sample; pass text_column")
+    "pass --encoding 'latin-1'; --sample 50 asked of a sample; pass --text-column"
+    """
     for param, flag in {**_FLAGS, **(flags or {})}.items():
-        msg = re.sub(rf"\b{param}\b(=?)", lambda m, f=flag: f + (" " if m.group(1) else ""), msg)
+        if param.endswith("="):
+            msg = re.sub(rf"\b{re.escape(param)}", flag + " ", msg)
+        else:
+            msg = re.sub(
+                rf"\b{param}\b(=?)", lambda m, f=flag: f + (" " if m.group(1) else ""), msg
+            )
     return msg
 
 
@@ -56,12 +70,7 @@ def library_errors(flags: dict[str, str] | None = None) -> Iterator[None]:
     try:
         yield
     except LmtaskError as e:
-        msg = str(e)
-        for param, flag in {**_FLAGS, **(flags or {})}.items():
-            msg = re.sub(
-                rf"\b{param}\b(=?)", lambda m, f=flag: f + (" " if m.group(1) else ""), msg
-            )
-        fail(msg)
+        fail(to_flags(str(e), flags))
 
 
 def note(line: str, flags: dict[str, str] | None = None) -> None:
@@ -70,7 +79,7 @@ def note(line: str, flags: dict[str, str] | None = None) -> None:
     style = "yellow" if line.startswith("warning:") else "dim"
     text = line.removeprefix("warning: ")
     label = "warning" if style == "yellow" else "note"
-    err.print(f"[{style}]{label}:[/] {text}", highlight=False)
+    err.print(f"[{style}]{label}:[/] {text}", highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -88,6 +97,67 @@ def shown_truncations() -> Iterator[None]:
 
 def read_stdin_lines() -> list[str]:
     return sys.stdin.read().splitlines()
+
+
+def _split(raw: str, whole: bool) -> list[str]:
+    if whole:
+        return [raw.strip()] if raw.strip() else []
+    return [line for line in raw.splitlines() if line.strip()]
+
+
+def gather_texts(
+    texts: list[str] | None,
+    input_file: str | None,
+    whole_file: bool,
+    column: str | None,
+    encoding: str = "utf-8",
+) -> list[str]:
+    """Texts from the arguments ('-': stdin) and ``--input`` (a file or '-')."""
+    items: list[str] = []
+    stdin_used = False
+    sources: list[tuple[str, bool]] = [(t, False) for t in texts or []]
+    if input_file is not None:
+        sources.append((input_file, True))
+    for t, is_file in sources:
+        if t == "-":
+            if stdin_used:
+                raise InputError("stdin ('-') can be read only once")
+            stdin_used = True
+            items.extend(_split(sys.stdin.read(), whole_file))
+        elif not is_file:
+            items.append(t)
+        elif whole_file:
+            from lmtask.data import read_text
+
+            items.extend(_split(read_text(t, encoding), True))
+        else:
+            from lmtask.data import read_table
+
+            items.extend(read_table(t, text_column=column, encoding=encoding).texts)
+    if not items:
+        raise InputError("no text to work on: give TEXT arguments, '-' for stdin, or --input FILE")
+    return items
+
+
+def quiet_libraries(verbose: bool = False) -> None:
+    """Keep stderr to lmtask's own messages: no progress bars, info logs or FutureWarnings
+    from transformers, huggingface_hub or peft, unless ``verbose``."""
+    if verbose:
+        if "transformers" in sys.modules:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.enable_progress_bar()
+        return
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when they are imported
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    if "transformers" in sys.modules:  # already imported (tests, a caller's process)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
 
 def method_options(**given: Any) -> dict[str, Any]:
@@ -131,6 +201,9 @@ SplitOpt = Annotated[
     typer.Option("--split", help="Reuse a saved split.json (train rows give the examples)."),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")]
+EncodingOpt = Annotated[
+    str, typer.Option(help="Character encoding of text data files (utf-8, latin-1, cp1252, ...).")
+]
 
 # Method options shared by several commands: None means "the method's default".
 ModeOpt = Annotated[str | None, typer.Option(help="score (label likelihoods) or generate.")]

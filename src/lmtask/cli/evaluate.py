@@ -18,6 +18,7 @@ from lmtask.cli.common import (
     CalibrateOpt,
     DataArg,
     DtypeOpt,
+    EncodingOpt,
     ExamplesOpt,
     LabelColOpt,
     LabelsOpt,
@@ -63,6 +64,7 @@ def evaluate(
     seed: SeedOpt = 0,
     text_column: TextColOpt = None,
     label_column: LabelColOpt = None,
+    encoding: EncodingOpt = "utf-8",
     batch_size: BatchOpt = None,
     dtype: DtypeOpt = "auto",
     out: OutOpt = Path("lmtask-eval"),
@@ -77,7 +79,7 @@ def evaluate(
     from lmtask import ladder
 
     d = ladder.DataArgs(data, text_column, label_column, sample, seed, examples, test_size,
-                        split_file, limit)  # fmt: skip
+                        split_file, limit, encoding)  # fmt: skip
     opts = method_options(mode=mode, shots=shots, select=select, order=order, seed=seed,
                           calibrate=calibrate, min_confidence=min_confidence,
                           batch_size=batch_size)  # fmt: skip

@@ -12,55 +12,14 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lmtask.cli.common import err
+from lmtask.cli.common import EncodingOpt, err, gather_texts, to_flags
 from lmtask.cli.common import fail as _fail
 from lmtask.engine.prompting import TruncationWarning
-from lmtask.errors import InputError, LmtaskError
-
-
-def _split(raw: str, whole: bool) -> list[str]:
-    if whole:
-        return [raw.strip()] if raw.strip() else []
-    return [line for line in raw.splitlines() if line.strip()]
-
-
-def gather_texts(
-    texts: list[str] | None, input_file: str | None, whole_file: bool, column: str | None
-) -> list[str]:
-    """Texts from the arguments ('-': stdin) and ``--input`` (a file or '-')."""
-    items: list[str] = []
-    stdin_used = False
-    sources: list[tuple[str, bool]] = [(t, False) for t in texts or []]
-    if input_file is not None:
-        sources.append((input_file, True))
-    for t, is_file in sources:
-        if t == "-":
-            if stdin_used:
-                raise InputError("stdin ('-') can be read only once")
-            stdin_used = True
-            items.extend(_split(sys.stdin.read(), whole_file))
-        elif not is_file:
-            items.append(t)
-        elif whole_file:
-            p = Path(t)
-            if not p.is_file():
-                raise InputError(f"file not found: {p}")
-            try:
-                items.extend(_split(p.read_text(encoding="utf-8"), True))
-            except UnicodeDecodeError:
-                raise InputError(f"{p} is not valid UTF-8 text") from None
-        else:
-            from lmtask.data import read_table
-
-            items.extend(read_table(t, text_column=column).texts)
-    if not items:
-        raise InputError("no text to work on: give TEXT arguments, '-' for stdin, or --input FILE")
-    return items
+from lmtask.errors import LmtaskError
 
 
 def _one_line(s: str) -> str:
@@ -89,6 +48,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--whole-file", help="The whole file (or stdin) is one text.")
         ] = False,
         column: Annotated[str | None, typer.Option(help="Text column of a CSV/JSONL file.")] = None,
+        encoding: EncodingOpt = "utf-8",
         model: Annotated[
             str, typer.Option("--model", "-m", help="Model alias, .gguf, folder or hub id.")
         ] = DEFAULT_MODEL,
@@ -129,7 +89,7 @@ def register(app: typer.Typer) -> None:
             }
             tt = get_text_task(task)
             tt.resolve_fields(template, **fields)  # fail fast, before reading stdin or a model
-            items = gather_texts(texts, input_file, whole_file, column)
+            items = gather_texts(texts, input_file, whole_file, column, encoding)
             config = GenerationConfig(
                 max_new_tokens=max_new_tokens,
                 temperature=temperature,
@@ -164,7 +124,7 @@ def register(app: typer.Typer) -> None:
         except LmtaskError as e:
             if streamed:
                 out.write("\n")
-            _fail(str(e))
+            _fail(to_flags(str(e), {"text_column": "--column"}))
         if do_stream:
             out.write("\n")
             return

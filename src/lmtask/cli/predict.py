@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from lmtask.cli.classify import ColumnOpt, ExplainOpt, JsonOpt, read_texts, write_predictions
-from lmtask.cli.common import err, fail, library_errors, read_stdin_lines
+from lmtask.cli.common import EncodingOpt, err, fail, library_errors, read_stdin_lines
 
 
 def predict(
@@ -20,6 +20,7 @@ def predict(
         list[str] | None, typer.Argument(help="Texts, files (txt/CSV/JSONL) or '-' for stdin.")
     ] = None,
     column: ColumnOpt = None,
+    encoding: EncodingOpt = "utf-8",
     as_json: JsonOpt = False,
     explain: ExplainOpt = False,
 ) -> None:
@@ -31,7 +32,7 @@ def predict(
         if x == "-":
             items.extend(read_stdin_lines())
         elif Path(x).is_file():
-            items.extend(read_texts(x, column))
+            items.extend(read_texts(x, column, encoding))
         else:
             items.append(x)
     if not items:

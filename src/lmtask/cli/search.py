@@ -27,6 +27,7 @@ from rich.table import Table
 from lmtask.cli.common import (
     DataArg,
     DtypeOpt,
+    EncodingOpt,
     LabelColOpt,
     LabelsOpt,
     ModelOpt,
@@ -73,6 +74,7 @@ def _search_templates(
     seed: SeedOpt = 0,
     text_column: TextColOpt = None,
     label_column: LabelColOpt = None,
+    encoding: EncodingOpt = "utf-8",
     batch_size: BatchOpt = 8,
     dtype: DtypeOpt = "auto",
     out: OutOpt = Path("lmtask-search"),
@@ -89,7 +91,7 @@ def _search_templates(
         _fail("give --task (a task name or file) or --labels (e.g. positive,negative)")
     with library_errors():
         check_writable_dir(out)
-        dev = load_data(data, text_column, label_column, dev_size, seed)
+        dev = load_data(data, text_column, label_column, dev_size, seed, encoding=encoding)
         base = resolve_task(task, labels)
         cands = load_candidates(candidates) if candidates is not None else None
         result = search(

@@ -17,6 +17,7 @@ from lmtask.cli.common import (
     CalibrateOpt,
     DataArg,
     DtypeOpt,
+    EncodingOpt,
     LabelColOpt,
     LabelsOpt,
     MinConfOpt,
@@ -55,6 +56,7 @@ def tune(
     seed: SeedOpt = 0,
     text_column: TextColOpt = None,
     label_column: LabelColOpt = None,
+    encoding: EncodingOpt = "utf-8",
     batch_size: BatchOpt = None,
     dtype: DtypeOpt = "auto",
     resume: Annotated[
@@ -72,7 +74,8 @@ def tune(
     """
     from lmtask import ladder
 
-    d = ladder.DataArgs(data, text_column, label_column, None, seed, test_size=test_size)
+    d = ladder.DataArgs(data, text_column, label_column, None, seed, test_size=test_size,
+                        encoding=encoding)  # fmt: skip
     opts = method_options(mode=mode, shots=shots, select=select, order=order, seed=seed,
                           calibrate=calibrate, min_confidence=min_confidence,
                           batch_size=batch_size)  # fmt: skip

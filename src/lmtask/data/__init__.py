@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from lmtask.data.decoding import read_text
 from lmtask.data.packaged import (
     DATASETS,
     DatasetInfo,
+    ensure_dataset,
     export_dataset,
     fetch_fine_foods,
     find_modeldata,
@@ -43,6 +45,7 @@ __all__ = [
     "LabeledData",
     "Splits",
     "check_labels",
+    "ensure_dataset",
     "export_dataset",
     "fetch_fine_foods",
     "find_modeldata",
@@ -56,6 +59,7 @@ __all__ = [
     "modeldata_home",
     "read_lines",
     "read_table",
+    "read_text",
     "save_split",
     "select_rows",
     "split",

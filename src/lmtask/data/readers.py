@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lmtask.atomic import write_atomic
+from lmtask.data.decoding import read_text
 from lmtask.errors import InputError
 
 TEXT_NAMES = (
@@ -74,26 +75,8 @@ def _lazy(module: str, what: str, pip: str) -> Any:
         ) from e
 
 
-def _decode(raw: bytes, path: Path, encoding: str) -> str:
-    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        return raw.decode(enc)
-    except LookupError as e:
-        raise InputError(
-            f"unknown encoding {encoding!r} for {path}: use a Python codec name such as "
-            "'utf-8', 'latin-1' or 'cp1252'"
-        ) from e
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: line {line} is not valid {encoding} (byte 0x{raw[e.start]:02x}); pass the "
-            "file's real encoding, e.g. encoding='latin-1', or re-save "
-            "the file as UTF-8"
-        ) from e
-
-
 def _read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, list, list]:
-    text = _decode(path.read_bytes(), path, encoding)
+    text = read_text(path, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
@@ -122,7 +105,7 @@ def _read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, li
 def _read_jsonl(path: Path, encoding: str) -> tuple[list, list, list]:
     columns: dict[str, None] = {}
     rows, where = [], []
-    text = _decode(path.read_bytes(), path, encoding)
+    text = read_text(path, encoding)
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -292,7 +275,7 @@ def read_table(
             if not candidates:
                 raise InputError(
                     f"no text column found in {p}: columns {', '.join(map(repr, columns))} hold "
-                    "only numbers or are empty; pass --text-column"
+                    "only numbers or are empty; pass text_column"
                 )
             text_column = max(candidates, key=lambda c: candidates[c])
             if len(candidates) > 1:
@@ -302,8 +285,8 @@ def read_table(
         )
     if text_column == label_column:
         raise InputError(
-            f"the text and label column are both {text_column!r} in {p}; pass different "
-            "--text-column and --label-column"
+            f"the text and label column are both {text_column!r} in {p}; pass a different "
+            "text_column and label_column"
         )
 
     texts = [_cell(r.get(text_column)) for r in rows]
@@ -338,7 +321,7 @@ def read_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Labeled
     p = Path(path)
     if not p.is_file():
         raise InputError(f"file not found: {p} (check the path; it is relative to {Path.cwd()})")
-    text = _decode(p.read_bytes(), p, encoding)
+    text = read_text(p, encoding)
     texts = [line.rstrip("\r\n") for line in text.splitlines() if line.strip()]
     if not texts:
         raise InputError(f"{p} is empty: write one text per line")

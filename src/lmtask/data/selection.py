@@ -30,8 +30,10 @@ def load_data(
     sample: int | None = None,
     seed: int = 0,
     need_labels: bool = True,
+    encoding: str = "utf-8",
 ) -> LabeledData:
-    """A data file or packaged dataset, optionally a fixed stratified sample of it."""
+    """A data file (text files read in ``encoding``) or packaged dataset, optionally a fixed
+    stratified sample of it."""
     if isinstance(data, LabeledData):
         loaded = data
     elif Path(data).exists() or str(data) not in DATASETS:
@@ -41,7 +43,9 @@ def load_data(
                 f"{name!r} is neither a file nor a packaged dataset; packaged datasets are: "
                 f"{', '.join(sorted(DATASETS))}"
             )
-        loaded = read_table(data, text_column=text_column, label_column=label_column)
+        loaded = read_table(
+            data, text_column=text_column, label_column=label_column, encoding=encoding
+        )
     else:
         if text_column or label_column:
             raise InputError(

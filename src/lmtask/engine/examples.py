@@ -5,7 +5,8 @@
 examples most similar to it (all-MiniLM-L6-v2 cosine), most similar last, next to the text.
 A pool example identical to the text is never shown (no leakage of its own label), in any
 selection mode. ``clip`` shortens example texts as shown (long documents).
-``order="shuffle"`` shuffles each example list by seed.
+``order="shuffle"`` shuffles each example list by seed. The pool's embeddings are computed
+once (:meth:`ExampleSelector.embed_pool`) and cached on disk, keyed by the pool's texts.
 
 >>> sel = ExampleSelector(["a", "b", "c", "d"], ["x", "y", "x", "y"], k=2, select="balanced")
 >>> sorted(label for _, label in sel.fixed())
@@ -88,6 +89,22 @@ class ExampleSelector:
                     chosen.append(by_label[lb].pop())
         return chosen
 
+    def embed_pool(self, progress: bool = False) -> np.ndarray:
+        """The pool's embeddings (``nearest``), computed once: read from the disk cache when
+        the same pool was embedded before, else with a progress bar when ``progress``."""
+        if self._embedder is None:
+            from lmtask.models.embeddings import Embedder
+
+            self._embedder = Embedder()
+        if self._pool_vecs is None:
+            encode_pool = getattr(self._embedder, "encode_pool", None)
+            self._pool_vecs = (
+                encode_pool(self.texts, progress=progress)
+                if encode_pool is not None
+                else self._embedder.encode(self.texts)
+            )
+        return self._pool_vecs
+
     def for_texts(self, texts: Sequence[str]) -> list[Examples]:
         """The example list of each text."""
         if self.select != "nearest" or self.k == 0:
@@ -95,14 +112,9 @@ class ExampleSelector:
             ex = self._finish(idx)
             shown = {self.texts[i] for i in idx}  # a text that is itself an example gets others
             return [self.fixed(exclude=t) if t in shown else ex for t in texts]
-        if self._embedder is None:
-            from lmtask.models.embeddings import Embedder
-
-            self._embedder = Embedder()
-        if self._pool_vecs is None:
-            self._pool_vecs = self._embedder.encode(self.texts)
+        pool = self.embed_pool()
         q = self._embedder.encode(list(texts))
-        sims = q @ self._pool_vecs.T
+        sims = q @ pool.T
         out = []
         for r, t in enumerate(texts):
             best = [int(i) for i in np.argsort(-sims[r], kind="stable") if self.texts[i] != t]

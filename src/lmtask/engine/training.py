@@ -22,6 +22,7 @@ import dataclasses
 import errno
 import inspect
 import json
+import math
 import os
 import sys
 import tempfile
@@ -74,7 +75,9 @@ class TrainConfig(Config):
         "epoch", "evaluate on dev each epoch, or every eval_steps"
     )
     eval_steps: int | None = option(None, "steps between evaluations (eval_strategy=steps)", min=1)
-    logging_steps: int = option(10, "steps between loss logs", min=1)
+    logging_steps: int | None = option(
+        None, "steps between loss logs (none: each step on runs of up to 100 steps, else 10)", min=1
+    )
     group_by_length: bool = option(True, "batch texts of similar length (less padding)")
     load_best_model_at_end: bool = option(True, "restore the best dev checkpoint at the end")
     max_steps: int = option(-1, "stop after this many steps (-1: use epochs)", min=-1)
@@ -146,7 +149,22 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _training_args(config: TrainConfig, out: str, has_dev: bool) -> Any:
+def logging_every(config: TrainConfig, n_train: int) -> int:
+    """Steps between loss logs: ``logging_steps``, or by default every step of a short run
+    (up to 100 steps: a curve with a point per step) and every 10 of a longer one.
+
+    >>> logging_every(TrainConfig(epochs=1, batch_size=8), 24), logging_every(TrainConfig(), 900)
+    (1, 10)
+    """
+    if config.logging_steps is not None:
+        return config.logging_steps
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    per_epoch = math.ceil(n_train / (config.batch_size * world))
+    steps = config.max_steps if config.max_steps > 0 else math.ceil(per_epoch * config.epochs)
+    return 1 if steps <= 100 else 10
+
+
+def _training_args(config: TrainConfig, out: str, has_dev: bool, n_train: int = 0) -> Any:
     from transformers import TrainingArguments
 
     cuda = torch.cuda.is_available()
@@ -168,7 +186,7 @@ def _training_args(config: TrainConfig, out: str, has_dev: bool) -> Any:
         eval_steps=config.eval_steps,
         save_steps=config.eval_steps or 500,
         save_total_limit=config.save_total_limit,
-        logging_steps=config.logging_steps,
+        logging_steps=logging_every(config, n_train),
         logging_nan_inf_filter=False,  # the NaN guard must see NaN losses
         load_best_model_at_end=has_dev and config.load_best_model_at_end,
         metric_for_best_model="accuracy" if has_dev else None,
@@ -318,7 +336,7 @@ def run_trainer(
         last, start_step = _last_step(out) if resume else (None, 0)
         if resume and last is None:
             raise InputError(f"resume=True but {out} holds no checkpoint-* folder to resume")
-        args = _training_args(config, out, has_dev)
+        args = _training_args(config, out, has_dev, len(train_ds))
         for k, v in (trainer_args or {}).items():
             setattr(args, k, v)
         trainer = Trainer(

@@ -61,9 +61,10 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
 
 def coverage_curve(
     top_prob: Sequence[float], top_correct: Sequence[bool], thresholds: Sequence[float] = THRESHOLDS
-) -> list[dict[str, float]]:
+) -> list[dict[str, float | None]]:
     """Abstention trade-off: answering only when the top probability is >= t, the share of
-    rows answered (coverage) and the accuracy on them, for each threshold t."""
+    rows answered (coverage) and the accuracy on them, for each threshold t (None where no
+    row is answered: there is no accuracy to measure)."""
     p = np.asarray(top_prob, dtype=float)
     ok = np.asarray(top_correct, dtype=bool)
     out = []
@@ -73,7 +74,7 @@ def coverage_curve(
             {
                 "threshold": float(t),
                 "coverage": float(m.mean()) if len(p) else 0.0,
-                "accuracy": float(ok[m].mean()) if m.any() else 0.0,
+                "accuracy": float(ok[m].mean()) if m.any() else None,
             }
         )
     return out

@@ -54,7 +54,7 @@ class Report:
     data: dict[str, Any]
     reliability: list[dict[str, float]]
     coverage: float = 1.0
-    coverage_accuracy: list[dict[str, float]] = field(default_factory=list)
+    coverage_accuracy: list[dict[str, float | None]] = field(default_factory=list)
     texts: list[str] = field(repr=False, default_factory=list)
     gold: list[str] = field(repr=False, default_factory=list)
     predictions: list[Prediction] = field(repr=False, default_factory=list)
@@ -93,10 +93,12 @@ class Report:
             "",
             "## Coverage versus accuracy (answer only when the top probability >= threshold)",
             "",
+            "Accuracy is '-' where no row reaches the threshold.",
+            "",
             "| threshold | coverage | accuracy |",
             "|---|---|---|",
             *(
-                f"| {c['threshold']:.2f} | {c['coverage']:.4f} | {c['accuracy']:.4f} |"
+                f"| {c['threshold']:.2f} | {c['coverage']:.4f} | {_maybe(c['accuracy'])} |"
                 for c in self.coverage_accuracy
             ),
             "",
@@ -231,6 +233,11 @@ def evaluate(
         gold=gold,
         predictions=list(preds),
     )
+
+
+def _maybe(value: float | None) -> str:
+    """A metric to 4 places, or "-" where there is none (no row to measure it on)."""
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _dumps(obj: Any) -> str:

@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from lmtask.atomic import check_writable_dir
-from lmtask.data import LabeledData, fingerprint, labels_for, load_data, read_table, select_rows
+from lmtask.data import (
+    DATASETS,
+    LabeledData,
+    ensure_dataset,
+    fingerprint,
+    labels_for,
+    load_data,
+    read_table,
+    select_rows,
+    stratified_sample,
+)
 from lmtask.data.splits import split
 from lmtask.errors import InputError
 from lmtask.evaluation import Comparison, Report, compare, evaluate
@@ -41,6 +51,22 @@ class DataArgs:
     test_size: float = 0.2  # share evaluated when the pool comes from the data itself
     split_file: str | os.PathLike[str] | None = None  # reuse a saved split.json
     limit: int | None = None  # only the first N evaluated rows
+    encoding: str = "utf-8"  # of text data files (and of the examples file)
+
+    def load(self, sample: int | None = None) -> LabeledData:
+        """The data (a fixed stratified ``sample`` of it when given); fine-foods is fetched
+        first if it is not here yet (steps on stderr)."""
+        if isinstance(self.data, str) and self.data in DATASETS and not Path(self.data).exists():
+            ensure_dataset(self.data)
+        return load_data(self.data, self.text_column, self.label_column, sample, self.seed,
+                         encoding=self.encoding)  # fmt: skip
+
+
+def _sample_note(d: DataArgs, n_rows: int) -> list[str]:
+    """A note when ``sample`` asks for more rows than the data has (all are then used)."""
+    if d.sample is not None and d.sample > n_rows:
+        return [f"sample={d.sample} asked, but the data has only {n_rows} rows: all used"]
+    return []
 
 
 @dataclass
@@ -55,23 +81,26 @@ class EvalRun:
 
 
 def _rows_and_pool(d: DataArgs, needs_examples: bool, out: Path | None) -> EvalRun:
-    full = load_data(d.data, d.text_column, d.label_column)
-    examples = read_table(d.examples) if d.examples else None
+    full = d.load()
+    examples = read_table(d.examples, encoding=d.encoding) if d.examples else None
     rows, pool = select_rows(
         full, needs_examples=needs_examples, sample=d.sample, seed=d.seed, examples=examples,
         test_size=d.test_size, split_file=d.split_file,
         save_split_to=None if out is None else out / "split.json",
     )  # fmt: skip
     if needs_examples and pool is not None and not len(pool):
+        if d.sample is not None and d.sample >= len(full) and examples is None:
+            raise InputError(
+                f"sample={d.sample} takes all {len(full)} rows of {full.source} for evaluation, "
+                "leaving none to learn from: give a smaller sample, or a labelled pool"
+            )
         raise InputError(
             f"no rows are left to learn from: every candidate example of {full.source} repeats "
             "an evaluated text; give a separate examples file, or more varied data"
         )
     if d.limit is not None:
         rows = rows.subset(range(min(d.limit, len(rows))))
-    notes = list(rows.guessed) + list(rows.notes)
-    if d.sample is not None and d.sample > len(full):
-        notes.append(f"sample={d.sample} asked, but the data has only {len(full)} rows: all used")
+    notes = list(rows.guessed) + list(rows.notes) + _sample_note(d, len(full))
     if pool is not None:
         notes.append(f"examples drawn from {len(pool)} rows never evaluated")
     return EvalRun(rows, pool, notes=notes)
@@ -94,7 +123,7 @@ def compare_specs(
     check_options(specs, options or {})
     out = check_writable_dir(out)
     run = _rows_and_pool(data, needs_training(specs), out)
-    lbls = labels_for(load_data(data.data, data.text_column, data.label_column), task, labels)
+    lbls = labels_for(data.load(), task, labels)
 
     def builder(spec: Any) -> Any:
         return lambda: build_and_fit(spec, run.pool, task=task, labels=lbls, model=model,
@@ -123,7 +152,7 @@ def evaluate_spec(
     check_options(specs, options or {})
     out = check_writable_dir(out)
     run = _rows_and_pool(data, needs_training(specs), out)
-    lbls = labels_for(load_data(data.data, data.text_column, data.label_column), task, labels)
+    lbls = labels_for(data.load(), task, labels)
     clf = build_and_fit(specs[0], run.pool, task=task, labels=lbls, model=model, dtype=dtype,
                         options=options)  # fmt: skip
     run.report = evaluate(clf, run.rows, progress=progress)
@@ -139,11 +168,13 @@ def evaluate_artifact(
     from lmtask.artifacts import load, read_manifest
 
     out = check_writable_dir(out)
-    rows = load_data(data.data, data.text_column, data.label_column, data.sample, data.seed)
+    full = data.load()
+    rows = stratified_sample(full, data.sample, data.seed) if data.sample is not None else full
     if data.limit is not None:
         rows = rows.subset(range(min(data.limit, len(rows))))
     clf = load(artifact)
-    run = EvalRun(rows, None, notes=list(rows.guessed) + list(rows.notes))
+    notes = list(full.guessed) + list(rows.notes) + _sample_note(data, len(full))
+    run = EvalRun(rows, None, notes=notes)
     seen = set(read_manifest(artifact).get("data", {}).get("text_hashes", []))
     overlap = sum(text_hash(t) in seen for t in rows.texts)
     if overlap:
@@ -172,7 +203,7 @@ def evaluate_multilabel_spec(
     from lmtask.methods import build
 
     out = check_writable_dir(out)
-    rows = load_data(data.data, data.text_column, data.label_column, data.sample, data.seed)
+    rows = data.load(data.sample)
     gold = [[g.strip() for g in str(y).split(sep) if g.strip()] for y in rows.labels or []]
     every = sorted({g for row in gold for g in row})
     lbls = labels if (labels or task) else every
@@ -221,7 +252,7 @@ def tune(
     if out.exists() and not out.is_dir():
         raise InputError(f"artifact folder {out} is a file; give a folder")
     check_writable_dir(out, "artifact folder")
-    rows = load_data(data.data, data.text_column, data.label_column, None, data.seed)
+    rows = data.load()
     train, test = rows, None
     if data.test_size > 0:
         parts = split(rows, dev=0.0, test=data.test_size, seed=data.seed)
@@ -229,9 +260,12 @@ def tune(
         held = set(test.texts)  # a duplicate of a held-out text must not be an example
         train = train.subset([i for i, t in enumerate(train.texts) if t not in held])
         if not len(test) or not len(train):
+            need = next(n for n in range(2, int(2 / data.test_size) + 10)
+                        if 0 < round(n * data.test_size) < n)  # fmt: skip
             raise InputError(
                 f"{rows.source} has {len(rows)} rows: too few to hold out test_size="
-                f"{data.test_size} and still train; give more rows, or test_size=0"
+                f"{data.test_size} (rows kept back to measure the artifact) and still train: it "
+                f"needs at least {need} distinct rows. Give more rows, or test_size=0 (no measure)"
             )
     clf = build_and_fit(specs[0], train, task=task, labels=labels_for(rows, task, labels),
                         model=model, dtype=dtype, options=options, resume=resume)  # fmt: skip
@@ -248,7 +282,10 @@ def tune(
     if getattr(clf, "result", None) is not None:
         from lmtask.evaluation.plots import plot_curves
 
-        plot_curves(clf.result, out / "training-curves.png")
+        spec = str(specs[0]) if specs[0].options else specs[0].name
+        where = Path(rows.source if isinstance(data.data, LabeledData) else data.data).name
+        title = f"{spec} on {where} ({len(train)} training rows)"
+        plot_curves(clf.result, out / "training-curves.png", title=title)
     return TuneRun(clf, out, metrics, saved=True)
 
 

@@ -42,8 +42,6 @@ from lmtask.methods.trained import (
     PrefixTuningConfig,
     PromptTuning,
     PromptTuningConfig,
-    SetFit,
-    SetFitConfig,
 )
 
 __all__ = [
@@ -69,8 +67,6 @@ __all__ = [
     "PromptEnsemble",
     "PromptTuning",
     "PromptTuningConfig",
-    "SetFit",
-    "SetFitConfig",
     "Vader",
     "ZeroShot",
     "ZeroShotConfig",

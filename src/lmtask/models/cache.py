@@ -101,6 +101,7 @@ def _convert(alias: str, parts: list[Path], out: Path, log) -> None:
         gguf = out / "source.gguf"
         sha = _concat(parts, gguf)
     verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
@@ -110,7 +111,8 @@ def _convert(alias: str, parts: list[Path], out: Path, log) -> None:
         )
     finally:
         hf_logging.set_verbosity(verbosity)
-        hf_logging.enable_progress_bar()
+        if bars:  # as it was (the CLI turns bars off unless --verbose)
+            hf_logging.enable_progress_bar()
     # save_pretrained refuses a model still marked as quantized; the weights are plain floats.
     model.hf_quantizer = None
     model.is_quantized = False

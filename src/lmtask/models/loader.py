@@ -101,6 +101,7 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
 
     from transformers.utils import logging as hf_logging
 
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # a 2-second load needs no bar
     try:
         tok = AutoTokenizer.from_pretrained(src, trust_remote_code=trust_remote_code)
@@ -120,7 +121,8 @@ def _load_cached(name: str, dtype: torch.dtype, device: str, trust_remote_code: 
             ) from None
         raise ModelNotFoundError(f"cannot load model from {src}: {e}") from None
     finally:
-        hf_logging.enable_progress_bar()
+        if bars:  # as it was (the CLI turns bars off unless --verbose)
+            hf_logging.enable_progress_bar()
     model.to(device)
     source_hash = res.source_hash
     if source_hash is None:  # a hub id: its commit

@@ -141,6 +141,7 @@ class Task:
                         f"label {name!r}: give a description, a list of words or a mapping "
                         f"with 'words'/'description', not {spec!r}"
                     )
+                _check_label_spec(name, spec)
                 words = spec.get("words") or ()
                 words = (words,) if isinstance(words, str) else tuple(words)
                 labels.append(Label(str(name), words, spec.get("description")))
@@ -212,6 +213,35 @@ class Task:
             return values[m.group(1)] if m.group(1) else m.group(0)[0]
 
         return _SUBST.sub(sub, self.template)
+
+
+_LABEL_KEYS = ("words", "description")
+
+
+def _check_label_spec(name: Any, spec: Mapping[str, Any]) -> None:
+    """Refuse a label mapping with unknown keys or a description that is not one string.
+
+    YAML flow syntax cuts an unquoted description at its first comma:
+    ``{description: a happy, glad tone}`` parses as ``description: "a happy"`` plus a stray
+    key ``glad tone``; the message says to quote it.
+    """
+    extra = [str(k) for k in spec if k not in _LABEL_KEYS]
+    desc = spec.get("description")
+    if extra:
+        hint = ""
+        if "description" in spec and all(spec[k] is None for k in extra):
+            hint = (
+                "; a description with a comma must be quoted in YAML braces, e.g. "
+                '{description: "a happy, glad tone"}'
+            )
+        raise TaskError(
+            f"label {name!r}: unknown key(s) {extra}; a label takes {', '.join(_LABEL_KEYS)}{hint}"
+        )
+    if desc is not None and not isinstance(desc, str):
+        raise TaskError(
+            f"label {name!r}: the description must be one string, not {type(desc).__name__} "
+            f"{desc!r} (quote it in YAML)"
+        )
 
 
 def read_yaml_or_json(path: Path, what: str, error: type[Exception]) -> Any:

@@ -48,8 +48,9 @@ class PromptConfig(Config):
     max_length: int | None = option(None, "cap on prompt tokens (none: the model's window)", min=1)
     calibrate: bool = option(False, "calibrate the label scores (score mode), see calibration")
     calibration: Literal["contextual", "domain"] = option(
-        "contextual", "how calibrate estimates the prompt's bias: contextual (content-free "
-        "inputs in place of the text) or domain (PMI: the answer start with no question)"
+        "contextual",
+        "how calibrate estimates the prompt's bias: contextual (content-free "
+        "inputs in place of the text) or domain (PMI: the answer start with no question)",
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0

@@ -2,6 +2,8 @@
 
 Examples come from ``examples=[(text, label), ...]`` or from :meth:`FewShot.fit` (a training
 split); see :mod:`lmtask.engine.examples` for ``select`` (random, balanced, nearest) and ``order``.
+``nearest`` embeds at most ``pool_size`` pool rows (default 2,000, a stratified sample), and
+caches their embeddings on disk.
 For chat models each example is an earlier user/assistant turn. Texts that share examples
 share one scorer, so the prompt up to the text (examples included) is encoded once.
 
@@ -19,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lmtask.config import option
+from lmtask.data import LabeledData, stratified_sample
 from lmtask.engine.examples import ExampleSelector
 from lmtask.errors import InputError
 from lmtask.methods.base import register_method
 from lmtask.methods.prompt.base import Examples, PromptClassifier, PromptConfig
+from lmtask.prediction import Prediction
 from lmtask.tasks import Task
 
 
@@ -39,6 +43,12 @@ class FewShotConfig(PromptConfig):
     order: Literal["fixed", "shuffle"] = option("fixed", "example order: fixed or shuffled")
     seed: int = option(0, "seed of random selection and shuffling")
     example_chars: int | None = option(None, "cut each example text to this many characters", min=1)
+    pool_size: int | None = option(
+        2000,
+        "select=nearest: embed at most this many pool rows, a stratified sample by seed "
+        "(none: the whole pool; embeddings are cached on disk either way)",
+        min=1,
+    )
 
 
 @register_method("few-shot")
@@ -59,6 +69,7 @@ class FewShot(PromptClassifier):
         """Takes the shape of every method, plus ``examples=[(text, label), ...]``."""
         super().__init__(task, model, **kw)
         self.selector: ExampleSelector | None = None
+        self.pool_rows = 0  # rows given to fit (the selector may hold a sample of them)
         if examples is not None:
             ex = list(examples)
             self.fit([t for t, _ in ex], [y for _, y in ex])
@@ -71,6 +82,11 @@ class FewShot(PromptClassifier):
         c = self.config
         if len(texts) != len(labels):
             raise InputError(f"{len(texts)} example texts but {len(labels)} labels")
+        self.pool_rows = len(texts)
+        if c.select == "nearest" and c.pool_size is not None and len(texts) > c.pool_size:
+            pool = LabeledData(list(texts), list(labels), source="the example pool")
+            pool = stratified_sample(pool, c.pool_size, seed=c.seed)
+            texts, labels = pool.texts, pool.labels or []
         self.selector = ExampleSelector(
             texts, labels, c.shots, c.select, c.order, c.seed,
             clip=lambda t: _clip(t, c.example_chars),
@@ -78,6 +94,13 @@ class FewShot(PromptClassifier):
         self._scorers.clear()
         self._bias.clear()
         return self
+
+    def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        """As every prompt method; ``nearest`` first embeds the pool (its own progress bar,
+        or the disk cache), so the classifying bar counts only classifying."""
+        if self.selector is not None and self.config.select == "nearest" and self.config.shots:
+            self.selector.embed_pool(progress=progress)
+        return super().predict(texts, progress)
 
     def artifact_state(self) -> dict[str, Any]:
         sel = self.selector
@@ -97,8 +120,12 @@ class FewShot(PromptClassifier):
 
     def describe(self) -> dict[str, Any]:
         c = self.config
-        return {**super().describe(), "shots": c.shots, "select": c.select, "order": c.order,
-                "seed": c.seed}  # fmt: skip
+        d = {**super().describe(), "shots": c.shots, "select": c.select, "order": c.order,
+             "seed": c.seed}  # fmt: skip
+        if c.select == "nearest" and self.selector is not None:
+            d["pool"] = {"rows": self.pool_rows, "embedded": len(self.selector.texts),
+                         "pool_size": c.pool_size}  # fmt: skip
+        return d
 
 
 def _clip(text: str, n: int | None) -> str:
