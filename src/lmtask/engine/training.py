@@ -17,20 +17,14 @@ config, a NaN guard with a clear error, a result object and a plot.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import errno
 import inspect
-import json
 import math
 import os
 import sys
-import tempfile
 import time
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -38,6 +32,7 @@ import torch
 
 from lmtask.config import Config, option
 from lmtask.engine.callbacks import _nan_guard_class, _progress_class
+from lmtask.engine.checkpoints import _disk_error, _last_step, _workdir
 from lmtask.errors import InputError, LmtaskError
 
 __all__ = [  # and NanGuard, LossProgress (Trainer callbacks), built on first access
@@ -138,7 +133,19 @@ def _encode(tokenizer: Any, texts: Sequence[str], labels: Sequence[int], max_len
 
 def _accuracy(pred: Any) -> dict[str, float]:
     logits = pred.predictions[0] if isinstance(pred.predictions, tuple) else pred.predictions
-    return {"accuracy": float((np.argmax(logits, axis=-1) == pred.label_ids).mean())}
+    gold = np.asarray(pred.label_ids)
+    if gold.ndim == 2:  # soft targets (distillation): their most probable label
+        gold = gold.argmax(axis=-1)
+    return {"accuracy": float((np.argmax(logits, axis=-1) == gold).mean())}
+
+
+def soft_cross_entropy(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+    """Cross-entropy against soft targets (rows of label probabilities): distillation."""
+    logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    if labels.dim() == 1:  # hard labels (a dev set): the usual cross-entropy
+        return torch.nn.functional.nll_loss(logp, labels.long())
+    return -(labels.to(logp.dtype) * logp).sum(dim=-1).mean()
 
 
 def __getattr__(name: str) -> Any:
@@ -208,66 +215,11 @@ def _training_args(config: TrainConfig, out: str, has_dev: bool, n_train: int = 
     return TrainingArguments(**kw)
 
 
-def _last_step(out: str) -> tuple[str | None, int]:
-    """The newest complete ``checkpoint-N`` in ``out`` and its step, or (None, 0).
-
-    A checkpoint is complete when its ``trainer_state.json`` (written last) reads; a folder
-    half-written by a kill or a full disk is skipped with a warning.
-    """
-    root = Path(out)
-    found = [p for p in root.glob("checkpoint-*") if p.name[11:].isdigit()] if root.is_dir() else []
-    for p in sorted(found, key=lambda p: int(p.name[11:]), reverse=True):
-        try:
-            state = json.loads((p / "trainer_state.json").read_text())
-        except (OSError, ValueError):
-            warnings.warn(f"{p} is incomplete (no trainer_state.json): skipped", stacklevel=2)
-            continue
-        return str(p), int(state.get("global_step", 0))
-    return None, 0
-
-
-_FULL_SIGNS = ("No space left", "os error 28", "Disk quota", "os error 122", "Read-only file",
-               "os error 30", "file write failed")  # fmt: skip
-
-
-def _disk_error(e: BaseException, out: str) -> str | None:
-    """Why ``e`` is a failed write under ``out`` (full disk, read-only...), else None.
-
-    torch.save raises RuntimeError and safetensors its own SafetensorError, not OSError, so
-    their messages are read too.
-    """
-    if isinstance(e, OSError):
-        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-            return e.strerror or str(e)
-        mine = e.filename and Path(str(e.filename)).resolve().is_relative_to(Path(out).resolve())
-        if e.errno in (errno.EACCES, errno.EPERM) and mine:
-            return f"{e.strerror}: {e.filename}"
-        return None
-    text = str(e)
-    return text.splitlines()[0][:300] if any(m in text for m in _FULL_SIGNS) else None
-
-
-@contextlib.contextmanager
-def _workdir(config: TrainConfig) -> Iterator[str]:
-    if config.output_dir:
-        out = Path(config.output_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(f"cannot create output_dir {out}: {e.strerror or e}") from None
-        if not os.access(out, os.W_OK):
-            raise InputError(f"output_dir {out} is not writable")
-        yield str(out)
-    else:
-        with tempfile.TemporaryDirectory(prefix="lmtask-train-") as d:
-            yield d
-
-
 def train_sequence_classifier(
     model: Any,
     tokenizer: Any,
     train_texts: Sequence[str],
-    train_labels: Sequence[int],
+    train_labels: Sequence[int] | Sequence[Sequence[float]],
     dev_texts: Sequence[str] | None,
     dev_labels: Sequence[int] | None,
     label_names: Sequence[str],
@@ -276,15 +228,22 @@ def train_sequence_classifier(
 ) -> TrainResult:
     """Train ``model`` (a ``*ForSequenceClassification``, possibly PEFT-wrapped) in place.
 
-    Labels are integer ids into ``label_names``. With a dev set, the model is evaluated per
-    ``config.eval_strategy``, early-stopped, and the best checkpoint is loaded at the end.
+    Labels are integer ids into ``label_names``, or (distillation) rows of probabilities
+    over ``label_names``, learnt with :func:`soft_cross_entropy`. With a dev set, the model
+    is evaluated per ``config.eval_strategy``, early-stopped, and the best checkpoint is
+    loaded at the end.
     ``resume=True`` continues from the last checkpoint in ``config.output_dir``.
     """
     from transformers import DataCollatorWithPadding
 
     config = config or TrainConfig()
     n = len(label_names)
-    for ids in (train_labels, dev_labels or []):
+    soft = bool(train_labels) and not isinstance(train_labels[0], int | np.integer)
+    if soft:
+        bad_rows = [r for r in train_labels if len(r) != n]  # type: ignore[arg-type]
+        if bad_rows:
+            raise InputError(f"a soft label has {len(bad_rows[0])} probabilities, not {n}")
+    for ids in ([] if soft else train_labels, dev_labels or []):
         bad = [y for y in ids if not 0 <= int(y) < n]
         if bad:
             raise InputError(f"label id {bad[0]} is outside 0..{n - 1} ({n} labels)")
@@ -300,6 +259,7 @@ def train_sequence_classifier(
         resume=resume,
         compute_metrics=_accuracy if has_dev else None,
         processing_class=tokenizer,
+        compute_loss_func=soft_cross_entropy if soft else None,
     )
 
 
@@ -315,6 +275,7 @@ def run_trainer(
     processing_class: Any = None,
     preprocess_logits_for_metrics: Any = None,
     trainer_args: dict[str, Any] | None = None,
+    compute_loss_func: Any = None,
 ) -> TrainResult:
     """Run transformers ``Trainer`` with lmtask's arguments, NaN guard and early stopping.
 
@@ -349,6 +310,7 @@ def run_trainer(
             compute_metrics=compute_metrics if has_dev else None,
             preprocess_logits_for_metrics=preprocess_logits_for_metrics if has_dev else None,
             callbacks=callbacks,
+            compute_loss_func=compute_loss_func,
         )
         if not config.verbose:
             trainer.remove_callback(PrinterCallback)

@@ -6,6 +6,7 @@ these functions and only print.
 """
 
 from lmtask.ladder.auto import RUNGS, FitRun, Rung, fit
+from lmtask.ladder.distill import DistillRun, distill
 from lmtask.ladder.runs import (
     DataArgs,
     EvalRun,
@@ -29,6 +30,7 @@ __all__ = [
     "RUNGS",
     "Candidate",
     "DataArgs",
+    "DistillRun",
     "EvalRun",
     "FitRun",
     "Rung",
@@ -36,6 +38,7 @@ __all__ = [
     "TuneRun",
     "builtin_candidates",
     "compare_specs",
+    "distill",
     "evaluate_artifact",
     "evaluate_multilabel_spec",
     "evaluate_spec",

@@ -16,7 +16,7 @@ Artifacts hold only the trained tensors, plus the base model's hash, checked on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -130,6 +130,15 @@ def _unshared(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def _distribution(scores: Mapping[str, float], labels: list[str]) -> list[float]:
+    """``scores`` as probabilities in ``labels`` order (missing labels 0), summing to 1."""
+    row = [max(float(scores.get(lb, 0.0)), 0.0) for lb in labels]
+    total = sum(row)
+    if total <= 0:
+        raise InputError(f"a soft label gives no probability to any of {labels}: {scores}")
+    return [v / total for v in row]
+
+
 class _FinetuneBase(Classifier):
     """Shared by ``finetune`` and ``lora``: base loading, fit, predict, artifacts."""
 
@@ -203,19 +212,32 @@ class _FinetuneBase(Classifier):
         dev_texts: Sequence[str] | None = None,
         dev_labels: Sequence[str] | None = None,
         resume: bool = False,
+        soft_labels: Sequence[Mapping[str, float]] | None = None,
     ) -> _FinetuneBase:
-        """Train on ``texts``/``labels``; hold out ``dev_fraction`` if no dev set is given."""
+        """Train on ``texts``/``labels``; hold out ``dev_fraction`` if no dev set is given.
+
+        ``soft_labels`` (distillation): one ``{label: probability}`` per text, learnt instead
+        of the hard labels (which still decide the dev split and the label set).
+        """
         c = self.config
+        soft = None
+        if soft_labels is not None:
+            if len(soft_labels) != len(texts):
+                raise InputError(f"{len(texts)} texts but {len(soft_labels)} soft labels")
+            soft = {t: dict(s) for t, s in zip(texts, soft_labels, strict=True)}
         self.task, (texts, labels, dev_texts, dev_labels) = prepare_training_data(
             self.task, texts, labels, dev_texts, dev_labels, c.dev_fraction, c.seed, "finetuned"
         )
         self._build()
         ids = {lb: i for i, lb in enumerate(self.labels)}
+        targets: list[Any] = [ids[y] for y in labels]
+        if soft is not None:
+            targets = [_distribution(soft[t], self.labels) for t in texts]
         self.result = train_sequence_classifier(
             self.model,
             self.tokenizer,
             texts,
-            [ids[y] for y in labels],
+            targets,
             dev_texts,
             [ids[y] for y in dev_labels],
             self.labels,

@@ -1,0 +1,162 @@
+"""Distillation: a slow classifier labels unlabelled texts, a small encoder learns from it.
+
+The teacher is any classifier (an artifact folder, or a method spec built through the
+factory); it labels the texts in chunks, each chunk written atomically to
+``out/.distill/`` as soon as it is done, so a killed run started again labels only what is
+left. The student (``finetune`` of the packaged MiniLM encoder by default, or ``lora``)
+learns the teacher's *soft* labels (its probability for every label) and is saved as a
+normal artifact in ``out``. With a labelled dev set, teacher and student are both measured on
+it (accuracy, macro-F1, texts/s) in ``out/distill.json``.
+
+>>> import lmtask.ladder as ladder
+>>> run = ladder.distill("unlabelled.txt", "few-shot:select=nearest", "runs/student",
+...                      labels="positive,negative", examples="labelled.csv")  # doctest: +SKIP
+>>> run.dev["student"]["accuracy"], run.dev["teacher"]["accuracy"]             # doctest: +SKIP
+(0.84, 0.85)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lmtask.atomic import check_writable_dir, write_atomic
+from lmtask.data import LabeledData, load_data, read_table
+from lmtask.errors import InputError
+from lmtask.evaluation import evaluate
+from lmtask.methods import MethodSpec, build, build_and_fit, parse_spec
+
+STATE = ".distill"
+
+
+@dataclass
+class DistillRun:
+    """Where the student is, how many texts the teacher labelled, and dev numbers if any."""
+
+    out: Path
+    n_texts: int
+    student: Any
+    teacher: Any
+    dev: dict[str, Any] = field(default_factory=dict)
+
+
+def load_teacher(
+    teacher: str, *, task: Any = None, labels: Any = None, model: Any = None,
+    dtype: str = "auto", examples: str | os.PathLike[str] | None = None,
+) -> Any:  # fmt: skip
+    """An artifact folder, or a method spec built (and fitted on ``examples``)."""
+    from lmtask.artifacts import load
+
+    if (Path(teacher) / "manifest.json").is_file():
+        return load(teacher)
+    try:
+        spec = parse_spec(teacher)
+    except InputError as e:
+        raise InputError(f"teacher {teacher!r} is neither an artifact folder nor a method "
+                         f"spec that can label: {e}") from None  # fmt: skip
+    pool = read_table(examples) if examples else None
+    return build_and_fit(spec, pool, task=task, labels=labels, model=model, dtype=dtype)
+
+
+def _key(texts: list[str], teacher: Any) -> str:
+    h = hashlib.sha256(json.dumps(teacher.describe(), sort_keys=True, default=str).encode())
+    for t in texts:
+        h.update(t.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def label_texts(
+    teacher: Any, texts: list[str], state: Path, chunk: int = 64,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, float]]:  # fmt: skip
+    """The teacher's scores for every text, chunk by chunk, each chunk saved in ``state``;
+    chunks already saved (by a killed run on the same texts and teacher) are reused."""
+    key = _key(texts, teacher)
+    meta = state / "source.json"
+    if meta.is_file() and json.loads(meta.read_text()).get("key") != key:
+        raise InputError(f"{state} holds teacher labels of other texts or another teacher; "
+                         "use another output folder or remove it")  # fmt: skip
+    state.mkdir(parents=True, exist_ok=True)
+    write_atomic(meta, json.dumps({"key": key, "n": len(texts)}) + "\n")
+    scores: list[dict[str, float]] = []
+    for start in range(0, len(texts), chunk):
+        part = state / f"labels-{start:09d}.jsonl"
+        if part.is_file():
+            rows = [json.loads(x) for x in part.read_text().splitlines()]
+        else:
+            preds = teacher.predict(texts[start : start + chunk])
+            rows = [p.scores for p in preds]
+            write_atomic(part, "".join(json.dumps(r) + "\n" for r in rows))
+        scores.extend(rows)
+        if on_progress:
+            on_progress(min(start + chunk, len(texts)), len(texts))
+    return scores
+
+
+def _measure(clf: Any, dev: LabeledData) -> dict[str, Any]:
+    rep = evaluate(clf, dev)
+    return {"accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "texts_per_s": rep.texts_per_s,
+            "n": rep.n}  # fmt: skip
+
+
+def distill(
+    texts: str | os.PathLike[str] | list[str],
+    teacher: str | Any,
+    out: str | os.PathLike[str],
+    *,
+    student: str = "finetune:epochs=3",
+    text_column: str | None = None,
+    task: Any = None,
+    labels: Any = None,
+    model: Any = None,
+    dtype: str = "auto",
+    examples: str | os.PathLike[str] | None = None,
+    dev: str | os.PathLike[str] | None = None,
+    student_options: Mapping[str, Any] | None = None,
+    chunk: int = 64,
+    on_event: Callable[[str], None] | None = None,
+) -> DistillRun:
+    """Label ``texts`` with ``teacher``, train ``student`` on the soft labels, save it."""
+    from lmtask.artifacts import save
+
+    say = on_event or (lambda _msg: None)
+    out = check_writable_dir(out, "artifact folder")
+    stu = parse_spec(student)
+    if "soft_labels" not in inspect.signature(stu.cls.fit).parameters:
+        raise InputError(f"the student must learn soft labels (finetune or lora), not "
+                         f"{stu.name!r}")  # fmt: skip
+    items = list(texts) if isinstance(texts, list) else read_table(texts, text_column).texts
+    items = [t for t in items if t.strip()]
+    if not items:
+        raise InputError(f"{texts if not isinstance(texts, list) else 'texts'} holds no "
+                         "non-empty text to label")  # fmt: skip
+    dev_rows = load_data(dev) if dev is not None else None
+    if isinstance(teacher, str):
+        teacher = load_teacher(teacher, task=task, labels=labels, model=model, dtype=dtype,
+                               examples=examples)  # fmt: skip
+    say(f"teacher {teacher.method_name} labels {len(items)} texts (saved as it goes)")
+    scores = label_texts(teacher, items, out / STATE, chunk,
+                         lambda done, n: say(f"    labelled {done}/{n}"))  # fmt: skip
+    hard = [max(s, key=s.get) for s in scores]
+    say(f"student {stu} learns the teacher's soft labels")
+    opts = {**stu.options, **(student_options or {})}
+    clf = build(MethodSpec(stu.name, opts), labels=list(teacher.labels))
+    clf.fit(items, hard, soft_labels=scores)  # type: ignore[attr-defined]
+    run = DistillRun(out, len(items), clf, teacher)
+    if dev_rows is not None:
+        run.dev = {"teacher": _measure(teacher, dev_rows), "student": _measure(clf, dev_rows)}
+    source = "" if isinstance(texts, list) else str(texts)
+    save(clf, out, metrics={"distilled_from": teacher.describe(), "dev": run.dev},
+         data={"n": len(items), "source": source})  # fmt: skip
+    write_atomic(out / "distill.json", json.dumps({"n_texts": len(items), "dev": run.dev,
+                 "teacher": teacher.describe()}, indent=2, default=str) + "\n")  # fmt: skip
+    return run
+
+
+__all__ = ["DistillRun", "distill", "label_texts", "load_teacher"]

@@ -1,0 +1,86 @@
+"""lmtask.ladder.distill: teacher labels (resumable), a student learns the soft labels."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import lmtask
+from lmtask import ladder
+from lmtask.errors import InputError
+from lmtask.ladder.distill import label_texts
+
+TEXTS = [f"I really love thing number {i}" for i in range(12)] + [
+    f"I truly hate thing number {i}" for i in range(12)
+]
+
+
+class Teacher:
+    """A fixed teacher: 'love' -> 0.9 positive; counts its predict calls."""
+
+    method_name = "fixed"
+    labels = ("negative", "positive")
+    task = lmtask.Task.from_labels(list(labels))
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def predict(self, texts, progress=False):
+        self.calls += 1
+        p = [0.9 if "love" in t else 0.2 for t in texts]
+        return [lmtask.Prediction("positive" if q > 0.5 else "negative",
+                                  {"negative": 1 - q, "positive": q}) for q in p]  # fmt: skip
+
+    def describe(self):
+        return {"method": "fixed"}
+
+
+def test_labels_are_saved_by_chunk_and_reused(tmp_path):
+    teacher = Teacher()
+    state = tmp_path / "state"
+    first = label_texts(teacher, TEXTS, state, chunk=5)
+    assert teacher.calls == 5 and len(first) == len(TEXTS)
+    (state / "labels-000000020.jsonl").unlink()  # as if killed before the last chunk
+    again = label_texts(teacher, TEXTS, state, chunk=5)
+    assert teacher.calls == 6 and again == first  # only the missing chunk was labelled
+    with pytest.raises(InputError, match="other texts or another teacher"):
+        label_texts(teacher, TEXTS[:3], state, chunk=5)
+
+
+@pytest.mark.slow
+def test_student_learns_soft_labels_and_is_saved(tmp_path, tiny_bert, monkeypatch):
+    teacher = Teacher()
+    out = tmp_path / "student"
+    spec = (f"finetune:model={tiny_bert}:epochs=3:lr=1e-3:dev_fraction=0:batch_size=8"
+            ":warmup_ratio=0")  # fmt: skip
+    seen = {}
+    real = lmtask.methods.Finetune.fit
+
+    def spy(self, texts, labels, *a, soft_labels=None, **k):
+        seen["soft"] = soft_labels
+        return real(self, texts, labels, *a, soft_labels=soft_labels, **k)
+
+    monkeypatch.setattr(lmtask.methods.Finetune, "fit", spy)
+    dev = tmp_path / "dev.csv"
+    dev.write_text("text,label\n" + "".join(f"{t},{'positive' if 'love' in t else 'negative'}\n"
+                                             for t in TEXTS[::3]))  # fmt: skip
+    run = ladder.distill(TEXTS, teacher, out, student=spec, dev=dev)
+    assert seen["soft"][0] == pytest.approx({"negative": 0.1, "positive": 0.9})
+    again = lmtask.load(out)
+    np.testing.assert_allclose(again.predict_proba(TEXTS[:3]), run.student.predict_proba(TEXTS[:3]))
+    doc = json.loads((out / "distill.json").read_text())
+    assert doc["n_texts"] == 24 and set(doc["dev"]) == {"teacher", "student"}
+    assert doc["dev"]["teacher"]["accuracy"] == 1.0
+
+
+def test_bad_input_is_refused(tmp_path):
+    with pytest.raises(InputError, match="neither an artifact folder nor a method spec"):
+        ladder.distill(TEXTS, "no-such-method", tmp_path / "o", labels="a,b")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n \n")
+    with pytest.raises(InputError, match="is empty"):
+        ladder.distill(str(empty), Teacher(), tmp_path / "o")
+    with pytest.raises(InputError, match="must learn soft labels"):
+        ladder.distill(TEXTS, Teacher(), tmp_path / "o", student="majority")
