@@ -42,6 +42,7 @@ SETUP = {
     "finetune": (f"{FAST_TRAIN}:mode=head", "bert"),
     "lora": (FAST_TRAIN, "bert"),
     "majority": ("", None),
+    "ngram": ("", None),
     "vader": ("", None),
 }
 

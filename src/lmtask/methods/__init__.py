@@ -7,7 +7,7 @@ the factory that builds any of them from a spec (``"few-shot:shots=8:select=near
 """
 
 from lmtask.methods.base import Classifier, get_method, list_methods, register_method
-from lmtask.methods.baseline import Majority, Vader
+from lmtask.methods.baseline import Majority, Ngram, NgramConfig, Vader
 from lmtask.methods.factory import (
     MethodSpec,
     build,
@@ -60,6 +60,8 @@ __all__ = [
     "MethodSpec",
     "MultiLabel",
     "MultiLabelConfig",
+    "Ngram",
+    "NgramConfig",
     "PrefixTuning",
     "PrefixTuningConfig",
     "PromptClassifier",
