@@ -18,22 +18,6 @@ from lmtask.data import code as cc
 from lmtask.errors import LmtaskError
 
 
-def table(manifest: dict) -> str:
-    """Snippets (and packages) per language and split, as a Markdown table."""
-    rows = [
-        "| language | train | dev | test | packages train/dev/test |",
-        "|---|---:|---:|---:|---|",
-    ]
-    counts, pkgs = manifest["counts"], manifest["package_counts"]
-    for lang in manifest["languages"]:
-        n = [counts[s].get(lang, 0) for s in cc.SPLITS]
-        p = "/".join(str(pkgs[s].get(lang, 0)) for s in cc.SPLITS)
-        rows.append(f"| {lang} | {n[0]} | {n[1]} | {n[2]} | {p} |")
-    t = manifest["totals"]
-    rows.append(f"| **all** | {t['train']} | {t['dev']} | {t['test']} | |")
-    return "\n".join(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(cc.DEFAULT_OUT))
@@ -55,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     manifest = cc.load_manifest(out)
-    print(table(manifest))
+    print(cc.corpus_table(manifest))
     print(f"\n{out}: {sum(manifest['totals'].values())} snippets, "
           f"{len(manifest['packages'])} packages, {time.perf_counter() - t0:.0f} s")  # fmt: skip
     if manifest["failed"]:

@@ -514,3 +514,23 @@ def test_a_file_shared_by_two_packages_is_kept_once(tmp_path, monkeypatch):
     rows = [r for rs in _read(out).values() for r in rs]
     assert {r["package"] for r in rows if r["path"] == "common.py"} == {"one"}
     assert {r["package"] for r in rows} == {"one", "two", "three"}
+
+
+def test_cli_builds_through_the_library(tmp_path, monkeypatch):
+    """`lmtask datasets build code-languages` calls the builder and prints its table."""
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+    from lmtask.data import code
+
+    manifest = {"languages": ["Python"], "counts": {s: {"Python": 2} for s in code.SPLITS},
+                "package_counts": {s: {"Python": 1} for s in code.SPLITS},
+                "totals": dict.fromkeys(code.SPLITS, 2)}  # fmt: skip
+    calls = []
+    monkeypatch.setattr(code, "build", lambda out, sources, seed, log: calls.append(out) or out)
+    monkeypatch.setattr(code, "load_manifest", lambda folder: manifest)
+    res = CliRunner().invoke(app, ["datasets", "build", "code-languages", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert calls == [tmp_path] and "| Python | 2 | 2 | 2 | 1/1/1 |" in res.output
+    res = CliRunner().invoke(app, ["datasets", "build", "nope"])
+    assert res.exit_code == 2 and "unknown corpus 'nope'" in res.output

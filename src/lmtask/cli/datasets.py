@@ -3,6 +3,7 @@
 lmtask datasets
 lmtask datasets export tweets tweets.jsonl
 lmtask datasets export fine-foods ff.jsonl    # fetched on demand (apt-get download, once)
+lmtask datasets build code-languages          # the code corpus, from package archives
 """
 
 from __future__ import annotations
@@ -77,3 +78,31 @@ def _export(
         ensure_dataset(name, log=lambda m: note(m.removeprefix("lmtask: ")))
         written = export_dataset(name, path)
     Console().print(f"wrote {written}")
+
+
+BUILDERS = ("code-languages",)
+
+
+@datasets_app.command("build")
+def _build(
+    name: Annotated[str, typer.Argument(help="What to build: code-languages.")],
+    out: Annotated[Path | None, typer.Option(help="Folder (default: in the lmtask cache).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of windows and the package split.")] = 0,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these packages (pypi:x==1, npm:x@1, debian:x=1, debian-src:x=1)."),
+    ] = None,
+) -> None:
+    """Build a corpus from package archives (downloads; resumable: a second run reuses them)."""
+    from lmtask.data import code
+
+    if name not in BUILDERS:
+        from lmtask.cli.common import fail
+
+        fail(f"unknown corpus {name!r}; buildable: {', '.join(BUILDERS)}")
+    with library_errors():
+        sources = [code.Source.parse(s) for s in only] if only else None
+        folder = code.build(out or code.DEFAULT_OUT, sources, seed=seed, log=note)
+        manifest = code.load_manifest(folder)
+    Console().print(code.corpus_table(manifest))
+    Console().print(f"written to {folder} (train.jsonl, dev.jsonl, test.jsonl, manifest.json)")

@@ -35,7 +35,13 @@ No torch or transformers here: the data layer stays light (stdlib, rich).
 
 from __future__ import annotations
 
-from lmtask.data.code.builder import BUILDER_VERSION, DEFAULT_OUT, build, load_manifest
+from lmtask.data.code.builder import (
+    BUILDER_VERSION,
+    DEFAULT_OUT,
+    build,
+    corpus_table,
+    load_manifest,
+)
 from lmtask.data.code.download import fetch, fetched_meta
 from lmtask.data.code.filters import comment_mask, is_generated, strip_licence_header
 from lmtask.data.code.languages import LANGUAGES, language_of
@@ -64,6 +70,7 @@ __all__ = [
     "build",
     "check_allowed",
     "comment_mask",
+    "corpus_table",
     "fetch",
     "fetched_meta",
     "is_generated",

@@ -274,3 +274,19 @@ def load_manifest(out_dir: str | os.PathLike[str] = DEFAULT_OUT) -> dict[str, An
     if not p.exists():
         raise InputError(f"no code corpus at {out_dir}: build it with lmtask.data.code.build")
     return json.loads(p.read_text())
+
+
+def corpus_table(manifest: dict) -> str:
+    """Snippets (and packages) per language and split, as a Markdown table."""
+    rows = [
+        "| language | train | dev | test | packages train/dev/test |",
+        "|---|---:|---:|---:|---|",
+    ]
+    counts, pkgs = manifest["counts"], manifest["package_counts"]
+    for lang in manifest["languages"]:
+        n = [counts[s].get(lang, 0) for s in SPLITS]
+        p = "/".join(str(pkgs[s].get(lang, 0)) for s in SPLITS)
+        rows.append(f"| {lang} | {n[0]} | {n[1]} | {n[2]} | {p} |")
+    t = manifest["totals"]
+    rows.append(f"| **all** | {t['train']} | {t['dev']} | {t['test']} | |")
+    return "\n".join(rows)
