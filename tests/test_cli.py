@@ -118,17 +118,18 @@ def test_classify_abstains_and_explains(smol):
     assert "reasoning:" in r.stdout
 
 
-def test_quiet_libraries_hides_library_bars_and_warnings_unless_verbose(monkeypatch):
-    import os
-    import warnings
+def test_quiet_libraries_hides_library_bars_and_warnings_unless_verbose():
+    """Run in a fresh process: quiet_libraries changes process-wide state (env, filters)."""
+    import subprocess
+    import sys
+    import textwrap
 
-    from transformers.utils import logging as hf_logging
-
-    from lmtask.cli.common import quiet_libraries
-
-    monkeypatch.setattr(os, "environ", {})
-    bars = hf_logging.is_progress_bar_enabled()
-    try:
+    code = textwrap.dedent("""
+        import os, warnings
+        for k in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY"):
+            os.environ.pop(k, None)
+        from transformers.utils import logging as hf_logging
+        from lmtask.cli.common import quiet_libraries
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             quiet_libraries(verbose=True)
@@ -137,13 +138,14 @@ def test_quiet_libraries_hides_library_bars_and_warnings_unless_verbose(monkeypa
             quiet_libraries(verbose=False)
             warnings.warn("hidden", FutureWarning, stacklevel=1)
             warnings.warn("hidden", DeprecationWarning, stacklevel=1)
-        assert len(caught) == 1
+        assert len(caught) == 1, caught
         assert not hf_logging.is_progress_bar_enabled()
         assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # for libraries imported later
         assert os.environ["TRANSFORMERS_VERBOSITY"] == "error"
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
+        print("ok")
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
 
 
 def _lmtask(*args, cwd):

@@ -29,6 +29,7 @@ from lmtask.cli.common import (
     fail,
     library_errors,
     method_options,
+    note,
     read_stdin_lines,
     shown_truncations,
 )
@@ -56,8 +57,13 @@ def classify(
     labels: LabelsOpt = None,
     model: ModelOpt = None,
     method: Annotated[
-        str, typer.Option(help="zero-shot, few-shot or chain-of-thought (or name:key=value).")
-    ] = "zero-shot",
+        str | None,
+        typer.Option(
+            help="zero-shot (default), few-shot, chain-of-thought, ... (name:key=value); "
+            "a built-in task with a trained detector (code-language) uses it unless "
+            "a method is named."
+        ),
+    ] = None,
     mode: ModeOpt = None,
     file: FileOpt = None,
     column: ColumnOpt = None,
@@ -78,33 +84,47 @@ def classify(
     min_confidence: MinConfOpt = None,
     explain: ExplainOpt = False,
 ) -> None:
-    """Classify texts by prompting (zero-shot by default); prints label and probability."""
-    from lmtask.methods import build_and_fit, check_options
+    """Classify texts by prompting (zero-shot by default); prints label and probability.
+
+    --file takes a table (txt: one text a line; CSV, JSONL), or a folder or a glob
+    ('src/**/*.py'): then each file is one text, shown by its path."""
+    from lmtask.data.files import is_file_set, read_files
+    from lmtask.ladder import classifier_for
 
     if not texts and not file:
         fail("give texts to classify, '-' for stdin, or --file")
     items: list[str] = []
+    shown: list[str] = []
     for t in texts or []:
         items.extend(read_stdin_lines() if t == "-" else [t])
-    if file:
-        items.extend(read_texts(file, column, encoding))
+    shown.extend(items)
+    if file and is_file_set(file):
+        with library_errors():
+            found, skipped = read_files(file, encoding)
+        for line in skipped:
+            note(line)
+        items.extend(text for _, text in found)
+        shown.extend(str(path) for path, _ in found)
+    elif file:
+        more = read_texts(file, column, encoding)
+        items.extend(more)
+        shown.extend(more)
     if not items:
         fail("no text to classify: the input was empty")
     opts = method_options(mode=mode, batch_size=batch_size, normalize=normalize, shots=shots,
                           max_new_tokens=max_new_tokens, select=select, calibrate=calibrate,
                           min_confidence=min_confidence)  # fmt: skip
     with library_errors({"text_column": "--column"}):
-        check_options([method], opts)
         pool = None
         if examples:
             from lmtask.data import read_table
 
             pool = read_table(examples, encoding=encoding)
         with shown_truncations():
-            clf = build_and_fit(method, pool, task=task, labels=labels, model=model, dtype=dtype,
-                                options=opts)  # fmt: skip
+            clf = classifier_for(method, task=task, labels=labels, model=model, dtype=dtype,
+                                 options=opts, pool=pool)  # fmt: skip
             preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
-    write_predictions(items, preds, as_json, explain)
+    write_predictions(shown, preds, as_json, explain)
 
 
 def write_predictions(items: list[str], preds: list[Any], as_json: bool, explain: bool) -> None:

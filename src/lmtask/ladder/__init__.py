@@ -6,6 +6,7 @@ these functions and only print.
 """
 
 from lmtask.ladder.auto import RUNGS, FitRun, Rung, fit
+from lmtask.ladder.classify import classifier_for
 from lmtask.ladder.distill import DistillRun, distill
 from lmtask.ladder.runs import (
     DataArgs,
@@ -37,6 +38,7 @@ __all__ = [
     "SearchResult",
     "TuneRun",
     "builtin_candidates",
+    "classifier_for",
     "compare_specs",
     "distill",
     "evaluate_artifact",

@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "Label",
     "Task",
+    "builtin_detector",
     "get_task",
     "join_labels",
     "list_tasks",
@@ -73,3 +74,13 @@ def resolve_task(task: Task | str | None = None, labels: list[str] | str | None 
         return Task.from_labels(labels)  # type: ignore[arg-type]
     t = task if isinstance(task, Task) else get_task(task)
     return t.with_labels(labels) if labels is not None else t
+
+
+def builtin_detector(task: object) -> Path | None:
+    """The folder of the trained classifier a built-in task uses by default (an artifact
+    shipped with lmtask), or None: for ``code-language``, a character n-gram model trained
+    on the project's code corpus (see bench/train_code_detector.py)."""
+    if not isinstance(task, str):
+        return None
+    folder = Path(__file__).parent / "builtin" / "detectors" / task
+    return folder if (folder / "manifest.json").is_file() else None

@@ -1,0 +1,37 @@
+"""lmtask.ladder.classify: a built-in task's trained detector, unless a method is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from lmtask.errors import InputError
+from lmtask.ladder import classifier_for
+from lmtask.tasks import builtin_detector
+
+SNIPPETS = {
+    "Python": "def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n",
+    "C++": '#include <iostream>\nint main() {\n    std::cout << "hi" << std::endl;\n}\n',
+    "SQL": "SELECT name, COUNT(*)\nFROM users\nWHERE age > 30\nGROUP BY name;\n",
+    "Go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n',
+}
+
+
+def test_code_language_ships_a_detector_that_knows_plain_snippets():
+    folder = builtin_detector("code-language")
+    assert folder is not None and builtin_detector("sentiment") is None
+    clf = classifier_for(None, task="code-language")
+    assert clf.method_name == "ngram" and len(clf.labels) == 25
+    preds = clf.predict([*SNIPPETS.values(), ""])
+    assert [p.label for p in preds[:-1]] == list(SNIPPETS)
+    assert preds[-1].label is None  # empty text: unknown, not a guess
+
+
+def test_options_apply_and_a_named_method_or_labels_bypass_the_detector(tiny_factory):
+    clf = classifier_for(None, task="code-language", options={"min_confidence": 0.99})
+    assert clf.config.min_confidence == 0.99
+    with pytest.raises(InputError, match="'shots' does not apply to ngram"):
+        classifier_for(None, task="code-language", options={"shots": 3})
+    lm = tiny_factory()
+    assert classifier_for("zero-shot", task="code-language", model=lm).method_name == "zero-shot"
+    custom = classifier_for(None, task="code-language", labels="C++,Python", model=lm)
+    assert custom.method_name == "zero-shot" and custom.labels == ["C++", "Python"]
