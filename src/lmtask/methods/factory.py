@@ -83,7 +83,7 @@ def parse_spec(spec: str | MethodSpec) -> MethodSpec:
     cls = get_method(name)
     config = cls.config_class
     hints = typing.get_type_hints(config)
-    bools = {f.name for f in dataclasses.fields(config) if hints[f.name] is bool}
+    bools = {f.name for f in dataclasses.fields(config) if hints[f.name] in (bool, bool | None)}
     opts: dict[str, Any] = {}
     for m in mods:
         if "=" in m:

@@ -68,6 +68,8 @@ class Task:
     ("The tone of this sentence is"): prefilled in the assistant turn of chat models, so the
     label is scored where the model would naturally say it. ``case_variants`` scores
     "Positive" and "positive" as the same answer. ``multi_label`` is reserved for multi-label tasks.
+    ``calibrate`` is the measured recommendation for this task's wording: prompt methods
+    calibrate its label scores unless told otherwise (``calibrate=False``).
     """
 
     name: str
@@ -78,6 +80,7 @@ class Task:
     answer_start: str = ""
     case_variants: bool = True
     multi_label: bool = False
+    calibrate: bool = False
     description: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -99,7 +102,7 @@ class Task:
                 raise TaskError(f"task field {f!r} must be text, not {getattr(self, f)!r}")
         if self.system is not None and not isinstance(self.system, str):
             raise TaskError(f"task field 'system' must be text, not {self.system!r}")
-        for f in ("case_variants", "multi_label"):
+        for f in ("case_variants", "multi_label", "calibrate"):
             if not isinstance(getattr(self, f), bool):
                 raise TaskError(f"task field {f!r} must be true or false, not {getattr(self, f)!r}")
         if _PLACEHOLDER.findall(self.template).count("text") != 1:
@@ -182,6 +185,7 @@ class Task:
             "answer_start": self.answer_start,
             "case_variants": self.case_variants,
             "multi_label": self.multi_label,
+            "calibrate": self.calibrate,
             "labels": {
                 lb.name: {"words": list(lb.words), "description": lb.description}
                 for lb in self.labels

@@ -46,7 +46,10 @@ class PromptConfig(Config):
     batch_size: int = option(8, "texts per forward pass", min=1)
     max_new_tokens: int = option(16, "tokens to generate (generate mode)", min=1)
     max_length: int | None = option(None, "cap on prompt tokens (none: the model's window)", min=1)
-    calibrate: bool = option(False, "calibrate the label scores (score mode), see calibration")
+    calibrate: bool | None = option(
+        None, "calibrate the label scores (score mode), see calibration; none: as the task "
+        "recommends (measured per wording: see lmtask.tasks.wordings)"
+    )
     calibration: Literal["contextual", "domain"] = option(
         "contextual",
         "how calibrate estimates the prompt's bias: contextual (content-free "
@@ -84,6 +87,14 @@ class PromptClassifier(Classifier):
         self.lm = load_model(model if model is not None else DEFAULT_MODEL, dtype=dtype)
         self._scorers: OrderedDict[Examples, LabelScorer] = OrderedDict()
         self._bias: dict[Examples, np.ndarray] = {}
+
+    @property
+    def calibrating(self) -> bool:
+        """Whether label scores are calibrated: the config's choice, else the task's."""
+        if self.config.mode != "score":
+            return False
+        chosen = self.config.calibrate
+        return bool(self.task.calibrate if chosen is None else chosen)
 
     # -- what subclasses decide ---------------------------------------------------------
     def examples_for(self, texts: list[str]) -> list[Examples]:
@@ -129,7 +140,7 @@ class PromptClassifier(Classifier):
             groups.setdefault(ex, []).append(i)
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
-            if self.config.calibrate:
+            if self.calibrating:
                 lp = calibrate(lp, self.bias(ex))
             out[idx] = lp
         return out
@@ -203,7 +214,7 @@ class PromptClassifier(Classifier):
             "model": self.lm.name,
             "model_hash": self.lm.source_hash,
             "mode": self.config.mode,
-            "calibrate": self.config.calibrate,
-            "calibration": self.config.calibration if self.config.calibrate else None,
+            "calibrate": self.calibrating,
+            "calibration": self.config.calibration if self.calibrating else None,
             "min_confidence": self.config.min_confidence,
         }

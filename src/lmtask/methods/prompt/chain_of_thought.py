@@ -54,6 +54,7 @@ class ChainOfThought(PromptClassifier):
     """Two-stage chain-of-thought; see the module docstring."""
 
     config_class = ChainOfThoughtConfig
+    calibrating = False  # its second stage scores after free reasoning: no fixed prompt bias
 
     def __init__(
         self,
