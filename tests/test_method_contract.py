@@ -41,6 +41,7 @@ SETUP = {
     "lora-lm": (FAST_TRAIN, "lm"),
     "finetune": (f"{FAST_TRAIN}:mode=head", "bert"),
     "lora": (FAST_TRAIN, "bert"),
+    "setfit": ("num_iterations=2:batch_size=8", "bert"),
     "majority": ("", None),
     "ngram": ("", None),
     "vader": ("", None),

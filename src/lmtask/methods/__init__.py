@@ -42,6 +42,8 @@ from lmtask.methods.trained import (
     PrefixTuningConfig,
     PromptTuning,
     PromptTuningConfig,
+    SetFit,
+    SetFitConfig,
 )
 
 __all__ = [
@@ -69,6 +71,8 @@ __all__ = [
     "PromptEnsemble",
     "PromptTuning",
     "PromptTuningConfig",
+    "SetFit",
+    "SetFitConfig",
     "Vader",
     "ZeroShot",
     "ZeroShotConfig",

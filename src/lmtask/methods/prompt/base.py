@@ -47,8 +47,9 @@ class PromptConfig(Config):
     max_new_tokens: int = option(16, "tokens to generate (generate mode)", min=1)
     max_length: int | None = option(None, "cap on prompt tokens (none: the model's window)", min=1)
     calibrate: bool | None = option(
-        None, "calibrate the label scores (score mode), see calibration; none: as the task "
-        "recommends (measured per wording: see lmtask.tasks.wordings)"
+        None,
+        "calibrate the label scores (score mode), see calibration; none: as the task "
+        "recommends (measured per wording: see lmtask.tasks.wordings)",
     )
     calibration: Literal["contextual", "domain"] = option(
         "contextual",

@@ -1,5 +1,5 @@
 """Trained methods: fine-tuning and LoRA with a classification head; prompt tuning, prefix
-tuning and LoRA on the causal LM (PEFT)."""
+tuning and LoRA on the causal LM (PEFT); SetFit (contrastive encoder tuning + a head)."""
 
 from lmtask.methods.trained.finetune import Finetune, FinetuneConfig, Lora
 from lmtask.methods.trained.peft_lm import (
@@ -11,6 +11,7 @@ from lmtask.methods.trained.peft_lm import (
     PromptTuning,
     PromptTuningConfig,
 )
+from lmtask.methods.trained.setfit import SetFit, SetFitConfig
 
 __all__ = [
     "Finetune",
@@ -23,4 +24,6 @@ __all__ = [
     "PrefixTuningConfig",
     "PromptTuning",
     "PromptTuningConfig",
+    "SetFit",
+    "SetFitConfig",
 ]
