@@ -37,6 +37,7 @@ from results_md import write_section
 
 OUT = Path(__file__).parent / "results" / "prompt_selection.json"
 CODE_DIR = Path(os.environ.get("LMTASK_CODE_CORPUS", "~/.cache/lmtask-corpus/code-languages"))
+CODE_DIR = CODE_DIR.expanduser()
 MODELS = ["qwen2.5-coder-0.5b-instruct", "smollm2-135m-instruct"]
 CANDIDATES = WORDINGS  # name -> Wording (lmtask.tasks.wordings)
 CALIBRATED = "+calibrate"  # the same wording with contextual calibration
@@ -101,7 +102,7 @@ def run_one(rows: LabeledData, cand: str, lm: Any) -> dict[str, dict[str, Any]]:
     from lmtask.engine.calibration import calibrate, domain_bias
 
     task, _ = _task(sorted(set(rows.labels or [])), cand)
-    clf = build("zero-shot", task=task, model=lm)
+    clf = build("zero-shot", task=task, model=lm, options={"calibrate": False})
     t0 = time.perf_counter()
     lp = clf.log_probs(rows.texts)
     seconds = time.perf_counter() - t0
@@ -117,6 +118,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--render", action="store_true")
+    ap.add_argument(
+        "--test-only",
+        action="store_true",
+        help="only the winner on the test rows (e.g. for a larger model)",
+    )
     args = ap.parse_args()
     results = json.loads(OUT.read_text()) if OUT.is_file() else {}
     if not args.render:
@@ -124,7 +130,7 @@ def main() -> None:
 
         sets = _sets()
         models = args.models.split(",")
-        for phase in ("selection", "test"):
+        for phase in ("test",) if args.test_only else ("selection", "test"):
             for model in models:
                 lm = lmtask.load_model(model)
                 for name, (sel, test) in sets.items():

@@ -33,7 +33,8 @@ class Demo(Config):
         ({"on": "no"}, "on", False),
         ({"limit": "none"}, "limit", None),
         ({"limit": "3"}, "limit", 3),
-        ({"names": "q_proj+v_proj"}, "names", ["q_proj", "v_proj"]),
+        ({"names": "q_proj|v_proj"}, "names", ["q_proj", "v_proj"]),
+        ({"names": "a+b,c"}, "names", ["a+b", "c"]),
         ({"names": ["x"]}, "names", ["x"]),
     ],
 )

@@ -34,3 +34,8 @@ def test_bad_members_are_refused():
         parse_spec("prompt-ensemble:members=nope")
     with pytest.raises(InputError, match="use mode='score'"):
         parse_spec("prompt-ensemble:generate")
+
+
+def test_members_from_a_spec_keep_their_plus_signs():
+    cfg = parse_spec("prompt-ensemble:members=classify-as+start|no-list+start").config()
+    assert cfg.members == ["classify-as+start", "no-list+start"]

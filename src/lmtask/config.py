@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -100,7 +101,7 @@ def _coerce(name: str, value: Any, tp: Any) -> Any:
             raise InputError(f"{name}={value!r} must be {type_name(tp)}")
         return value
     if origin in (list, tuple):
-        items = value.replace("+", ",").split(",") if isinstance(value, str) else value
+        items = re.split(r"[|,]", value) if isinstance(value, str) else value
         if not isinstance(items, list | tuple):
             raise bad
         return [str(x).strip() for x in items if str(x).strip()]

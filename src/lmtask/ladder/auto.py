@@ -180,6 +180,7 @@ def fit(
     left = budget_s - (time.perf_counter() - start)
     plan, skipped = _plan(parts.train, n_eval, left, probe)
     results: list[dict[str, Any]] = []
+    made: dict[str, Any] = {}  # rungs fitted in this run, kept in memory
     cmp_dir = out / "compare"
     for i, rung in enumerate(plan, 1):
         left = budget_s - (time.perf_counter() - start)
@@ -197,12 +198,15 @@ def fit(
         save(clf, rung_dir, metrics={"dev_macro_f1": report.macro_f1})
         write_atomic(rung_dir / "dev.json", json.dumps(row, default=str) + "\n")
         results.append(row)
+        made[rung.name] = clf
         say(f"    {rung.name}: dev macro-F1 {report.macro_f1:.3f}, accuracy {report.accuracy:.3f}")
     tried = [r for r in results if r["method"] != "majority"] or results
     best = max(tried, key=lambda r: (r["macro_f1"], r["accuracy"]))["method"]
     save_comparison(Comparison(f"{rows.source} (dev rows)", len(parts.dev), sorted(set(
         parts.dev.labels or [])), results, cmp_dir))  # fmt: skip
-    chosen = load(out / "rungs" / best)
+    kind = {r.name: r.kind for r in RUNGS}.get(best)
+    chosen = made.get(best) or load(out / "rungs" / best,
+                                    model=model if kind == "prompt" else None)  # fmt: skip
     test = evaluate(chosen, parts.test, progress=progress)
     test_metrics = {"accuracy": test.accuracy, "macro_f1": test.macro_f1, "n": test.n}
     save(chosen, out, metrics={"test": test_metrics, "chosen_by": "dev macro-F1",

@@ -10,9 +10,9 @@ and evaluate the chosen task on other rows: the dev score of the winner is optim
 >>> task = Task.from_labels(["positive", "negative"], name="tone")
 >>> cands = builtin_candidates(task)
 >>> [c.name for c in cands][:3]
-['task', 'category', 'classify']
->>> cands[1].apply(task).render_instruction("Great film!")
-'Text: Great film!\\nCategory (positive or negative):'
+['task', 'task+start', 'which']
+>>> cands[2].apply(task).render_instruction("Great film!")
+'Great film!\\nWhich of these is it: positive or negative?'
 >>> result = search(task, "smollm2-135m-instruct", dev)          # doctest: +SKIP
 >>> result.best.name, result.best.accuracy                      # doctest: +SKIP
 ('classify', 0.81)
@@ -72,7 +72,9 @@ class Candidate:
                 replace(lb, words=tuple(self.words[lb.name])) if lb.name in self.words else lb
                 for lb in task.labels
             )
-        return replace(task, template=self.template, answer_start=self.answer_start, labels=labels)
+        # a candidate is measured as written: no calibration the base task may recommend
+        return replace(task, template=self.template, answer_start=self.answer_start,
+                       labels=labels, calibrate=False)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         words = {k: list(v) for k, v in self.words.items()} if self.words else None

@@ -5,7 +5,9 @@
 >>> t.label_names
 ['positive', 'negative']
 >>> t.render_instruction("Great film!")
-'Great film!\\nWhich of these is it: positive or negative?'
+'Great film!\\n\\nWhat category is this text?'
+>>> t.answer_start, t.calibrate
+('The category is', True)
 """
 
 from __future__ import annotations
@@ -117,9 +119,19 @@ class Task:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def from_labels(cls, labels: Iterable[str] | str, name: str = "custom", **kw: Any) -> Task:
-        """An ad-hoc task from label names (a list, or one comma-separated string)."""
+        """An ad-hoc task from label names (a list, or one comma-separated string).
+
+        Unless ``template``, ``answer_start`` or ``calibrate`` are given, it has the wording
+        measured best for ad-hoc labels (:data:`lmtask.tasks.wordings.AD_HOC`; the table is in
+        bench/RESULTS.md, "Prompt selection for ad-hoc labels").
+        """
+        from lmtask.tasks.wordings import AD_HOC
+
         if isinstance(labels, str):
             labels = [s.strip() for s in labels.split(",")]
+        kw.setdefault("template", AD_HOC.template)
+        kw.setdefault("answer_start", AD_HOC.answer_start)
+        kw.setdefault("calibrate", AD_HOC.calibrate)
         return cls(name=name, labels=tuple(Label(str(x)) for x in labels), **kw)
 
     @classmethod
