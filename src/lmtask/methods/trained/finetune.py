@@ -84,6 +84,19 @@ def resolve_base(name: str) -> tuple[str, str | None]:
     return res.source, res.source_hash
 
 
+def check_base(state: dict[str, Any]) -> None:
+    """Refuse an artifact whose base model (``state["base"]``) now has another hash."""
+    from lmtask.errors import ArtifactError
+
+    _, now = resolve_base(state["base"])
+    if state.get("base_hash") and now and now != state["base_hash"]:
+        raise ArtifactError(
+            f"this artifact was trained on {state['base']!r} with hash "
+            f"{state['base_hash'][:18]}..., but that model now has hash {now[:18]}...; "
+            "it would not predict as it did: retrain it or restore the original model"
+        )
+
+
 def _load_base(src: str, labels: list[str], seed: int) -> tuple[Any, Any, list[str]]:
     """(model, tokenizer, names of newly initialised parameters)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -312,13 +325,7 @@ class _FinetuneBase(Classifier):
         from lmtask.errors import ArtifactError
 
         clf = cls(task=task, config=cls.config_class(**config))
-        _, now = resolve_base(state["base"])
-        if state.get("base_hash") and now and now != state["base_hash"]:
-            raise ArtifactError(
-                f"this artifact was trained on {state['base']!r} with hash "
-                f"{state['base_hash'][:18]}..., but that model now has hash {now[:18]}...; "
-                "it would not predict as it did: retrain it or restore the original model"
-            )
+        check_base(state)
         if not tensors:
             raise ArtifactError("the artifact has no weights: it cannot be a trained classifier")
         clf._build()

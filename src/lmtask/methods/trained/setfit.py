@@ -37,7 +37,7 @@ import torch
 from lmtask.config import Config, option
 from lmtask.errors import ArtifactError, InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
-from lmtask.methods.trained.finetune import _unshared, resolve_base
+from lmtask.methods.trained.finetune import _unshared, check_base, resolve_base
 from lmtask.methods.trained.train_data import prepare_training_data
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, resolve_task
@@ -302,13 +302,7 @@ class SetFit(Classifier):
         cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
     ) -> SetFit:
         clf = cls(task=task, config=cls.config_class(**config))
-        _, now = resolve_base(state["base"])
-        if state.get("base_hash") and now and now != state["base_hash"]:
-            raise ArtifactError(
-                f"this artifact was trained on {state['base']!r} with hash "
-                f"{state['base_hash'][:18]}..., but that model now has hash {now[:18]}...; "
-                "it would not predict as it did: retrain it or restore the original model"
-            )
+        check_base(state)
         tensors = dict(tensors or {})
         body = {k[5:]: v for k, v in tensors.items() if k.startswith("body.")}
         head = {k[5:]: v for k, v in tensors.items() if k.startswith("head.")}
