@@ -29,6 +29,11 @@ def test_ensemble_is_the_mean_of_its_wordings(tiny_factory):
     assert clf.describe()["members"] == members
 
 
+def test_members_must_be_named(tiny_factory):
+    with pytest.raises(InputError, match="needs its member wordings: members="):
+        PromptEnsemble(labels="a,b", model=tiny_factory())
+
+
 def test_bad_members_are_refused():
     with pytest.raises(InputError, match="unknown wording"):
         parse_spec("prompt-ensemble:members=nope")

@@ -35,7 +35,7 @@ SETUP = {
     "few-shot": ("shots=2:select=random", "lm"),
     "chain-of-thought": ("max_reasoning_tokens=3:batch_size=2", "lm"),
     "multi-label": ("threshold=0.4", "lm"),
-    "prompt-ensemble": ("", "lm"),
+    "prompt-ensemble": ("members=category+start|no-list+start", "lm"),
     "prompt-tuning": (f"{FAST_TRAIN}:num_virtual_tokens=2", "lm"),
     "prefix-tuning": (f"{FAST_TRAIN}:num_virtual_tokens=2", "lm"),
     "lora-lm": (FAST_TRAIN, "lm"),

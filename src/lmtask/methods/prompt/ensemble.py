@@ -6,7 +6,8 @@ Members are names of :data:`lmtask.tasks.wordings.WORDINGS`; they replace the ta
 template and answer start, and keep its labels (and label words).
 
 >>> import lmtask
->>> clf = lmtask.methods.PromptEnsemble(labels="spam,ham")                  # doctest: +SKIP
+>>> members = ["category+start", "no-list+start"]
+>>> clf = lmtask.methods.PromptEnsemble(labels="spam,ham", members=members)  # doctest: +SKIP
 >>> clf.predict(["WIN a FREE phone, reply now"])[0].label                  # doctest: +SKIP
 'spam'
 """
@@ -26,7 +27,9 @@ from lmtask.methods.prompt.base import PromptClassifier, PromptConfig
 from lmtask.methods.prompt.zero_shot import ZeroShot, ZeroShotConfig
 from lmtask.tasks.wordings import WORDINGS
 
-DEFAULT_MEMBERS = ("classify-as+start", "no-list+start", "category+start")
+# Not a default: the ensemble itself has not been measured against the single best wording
+# yet, so the user names the members (e.g. the best single wordings of bench/RESULTS.md).
+SUGGESTED = "category+start|no-list+start|classify-as+start"
 
 
 @dataclass
@@ -34,16 +37,14 @@ class EnsembleConfig(PromptConfig):
     """PromptConfig plus the wordings averaged."""
 
     members: list[str] = option(
-        factory=lambda: list(DEFAULT_MEMBERS),
-        help="wordings averaged, by name (lmtask.tasks.wordings.WORDINGS)",
+        factory=list,
+        help="wordings averaged, by name (lmtask.tasks.wordings.WORDINGS), e.g. " + SUGGESTED,
     )
 
     def check(self) -> None:
         super().check()
         if self.mode != "score":
             raise InputError("prompt-ensemble averages label scores: use mode='score'")
-        if not self.members:
-            raise InputError("prompt-ensemble needs at least one member wording")
         unknown = [m for m in self.members if m not in WORDINGS]
         if unknown:
             raise InputError(f"unknown wording(s) {unknown}; known: {', '.join(WORDINGS)}")
@@ -56,6 +57,12 @@ class PromptEnsemble(PromptClassifier):
     config_class = EnsembleConfig
 
     def __init__(self, *args: Any, **kw: Any) -> None:
+        config = kw.get("config")
+        if not (config.members if config is not None else kw.get("members")):
+            raise InputError(
+                f"prompt-ensemble needs its member wordings: members={SUGGESTED} (names from "
+                "lmtask.tasks.wordings)"
+            )
         super().__init__(*args, **kw)
         shared = {f.name: getattr(self.config, f.name) for f in fields(PromptConfig)}
         self.members = [
