@@ -81,3 +81,31 @@ def test_domain_calibration_divides_out_the_answer_start_prior(tiny_factory):
     assert clf.describe()["calibration"] == "domain"
     contextual = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=True)
     assert not np.allclose(contextual.bias(), bias), "two different bias estimates"
+
+
+def test_auto_calibration_chooses_on_held_out_examples_and_is_saved(tiny_factory, tmp_path):
+    """calibration=auto: few-shot holds out part of its pool and keeps whichever of none,
+    contextual and domain scores best there; the choice travels with the artifact."""
+    lm = tiny_factory()
+    pool = [(f"text number {i}", "positive" if i % 2 else "negative") for i in range(20)]
+    clf = lmtask.FewShot(labels="positive,negative", model=lm, shots=2, select="random",
+                         calibrate=True, calibration="auto")  # fmt: skip
+    clf.fit([t for t, _ in pool], [y for _, y in pool])
+    assert clf.chosen_calibration in ("none", "contextual", "domain")
+    texts = ["another text", "and one more"]
+    raw = clf.scorer(clf.examples_for(texts)[0]).log_probs(texts)
+    if clf.chosen_calibration == "none":
+        np.testing.assert_allclose(clf.log_probs(texts), raw)
+    else:
+        assert not np.allclose(clf.log_probs(texts), raw)
+    again = lmtask.load(lmtask.save(clf, tmp_path / "fs"), model=lm)
+    assert again.chosen_calibration == clf.chosen_calibration
+    np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts))
+    zs = lmtask.ZeroShot(labels="a,b", model=lm, calibrate=True, calibration="auto")
+    import pytest
+
+    with pytest.raises(lmtask.InputError, match="calibration=auto chooses on labelled"):
+        zs.predict(["x"])
+    few = lmtask.FewShot(labels="a,b", model=lm, calibrate=True, calibration="auto")
+    with pytest.raises(lmtask.InputError, match="needs at least 10 labelled examples"):
+        few.fit(["x", "y", "z"], ["a", "b", "a"])

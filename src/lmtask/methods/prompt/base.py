@@ -28,6 +28,10 @@ from lmtask.prediction import Prediction
 from lmtask.progress import progress_bar
 from lmtask.tasks import Task, resolve_task
 
+AUTO_NEEDS_FIT = (
+    "calibration=auto chooses on labelled examples: fit the classifier first "
+    "(few-shot), or use calibration=contextual or domain"
+)
 MODES = ("score", "generate")  # the choices of PromptConfig.mode
 MAX_SCORERS = 8
 Examples = tuple[tuple[str, str], ...]
@@ -51,10 +55,11 @@ class PromptConfig(Config):
         "calibrate the label scores (score mode), see calibration; none: as the task "
         "recommends (measured per wording: see lmtask.tasks.wordings)",
     )
-    calibration: Literal["contextual", "domain"] = option(
+    calibration: Literal["contextual", "domain", "auto"] = option(
         "contextual",
-        "how calibrate estimates the prompt's bias: contextual (content-free "
-        "inputs in place of the text) or domain (PMI: the answer start with no question)",
+        "how calibrate estimates the prompt's bias: contextual (content-free inputs in place "
+        "of the text), domain (PMI: the answer start with no question), or auto (none, "
+        "contextual or domain, whichever scores best on held-out labelled examples: few-shot)",
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
@@ -89,13 +94,55 @@ class PromptClassifier(Classifier):
         self._scorers: OrderedDict[Examples, LabelScorer] = OrderedDict()
         self._bias: dict[Examples, np.ndarray] = {}
 
+    chosen_calibration: str | None = None  # what calibration="auto" chose ("none", ...)
+
+    @property
+    def wants_calibration(self) -> bool:
+        """Score mode and calibrate on: the config's choice, else the task's."""
+        chosen = self.config.calibrate
+        on = self.task.calibrate if chosen is None else chosen
+        return self.config.mode == "score" and bool(on)
+
+    @property
+    def calibration_mode(self) -> str | None:
+        """ "contextual", "domain" or None; for calibration="auto", what fit chose."""
+        if not self.wants_calibration:
+            return None
+        if self.config.calibration == "auto":
+            return None if self.chosen_calibration in (None, "none") else self.chosen_calibration
+        return self.config.calibration
+
     @property
     def calibrating(self) -> bool:
-        """Whether label scores are calibrated: the config's choice, else the task's."""
-        if self.config.mode != "score":
-            return False
-        chosen = self.config.calibrate
-        return bool(self.task.calibrate if chosen is None else chosen)
+        """Whether label scores are calibrated (see :attr:`calibration_mode`)."""
+        return self.calibration_mode is not None
+
+    def choose_calibration(self, texts: Sequence[str], labels: Sequence[str]) -> str:
+        """Set calibration="auto"'s choice: none, contextual or domain, by macro-F1 on the
+        labelled ``texts`` (with the prompts they would get); returns it."""
+        from sklearn.metrics import f1_score
+
+        names = self.labels
+        raw = np.zeros((len(texts), len(names)))
+        cf = np.zeros_like(raw)
+        dom = np.zeros_like(raw)
+        groups: dict[Examples, list[int]] = {}
+        for i, ex in enumerate(self.examples_for(list(texts))):
+            groups.setdefault(ex, []).append(i)
+        for ex, idx in groups.items():
+            lp = self.scorer(ex).log_probs([texts[i] for i in idx])
+            raw[idx] = lp
+            cf[idx] = calibrate(lp, content_free_bias(self.scorer(ex)))
+            dom[idx] = calibrate(lp, domain_bias(self.lm, self.task, ex,
+                                                 normalize=self.config.normalize))  # fmt: skip
+        scores = {
+            mode: f1_score(list(labels), [names[j] for j in lp.argmax(1)], average="macro",
+                           labels=names, zero_division=0)
+            for mode, lp in (("none", raw), ("contextual", cf), ("domain", dom))
+        }  # fmt: skip
+        self.chosen_calibration = max(scores, key=lambda m: (scores[m], m == "none"))
+        self._bias.clear()
+        return self.chosen_calibration
 
     # -- what subclasses decide ---------------------------------------------------------
     def examples_for(self, texts: list[str]) -> list[Examples]:
@@ -124,7 +171,7 @@ class PromptClassifier(Classifier):
     def bias(self, examples: Examples = ()) -> np.ndarray:
         """log label distribution the prompt gives whatever the text (``calibration``)."""
         if examples not in self._bias:
-            if self.config.calibration == "domain":
+            if self.calibration_mode == "domain":
                 self._bias[examples] = domain_bias(
                     self.lm, self.task, examples, normalize=self.config.normalize
                 )
@@ -139,6 +186,9 @@ class PromptClassifier(Classifier):
         groups: dict[Examples, list[int]] = {}
         for i, ex in enumerate(self.examples_for(texts)):
             groups.setdefault(ex, []).append(i)
+        if (self.wants_calibration and self.config.calibration == "auto"
+                and self.chosen_calibration is None):  # fmt: skip
+            raise InputError(AUTO_NEEDS_FIT)
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
             if self.calibrating:
@@ -216,6 +266,6 @@ class PromptClassifier(Classifier):
             "model_hash": self.lm.source_hash,
             "mode": self.config.mode,
             "calibrate": self.calibrating,
-            "calibration": self.config.calibration if self.calibrating else None,
+            "calibration": self.calibration_mode,
             "min_confidence": self.config.min_confidence,
         }

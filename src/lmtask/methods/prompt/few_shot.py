@@ -74,8 +74,11 @@ class FewShot(PromptClassifier):
             ex = list(examples)
             self.fit([t for t, _ in ex], [y for _, y in ex])
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FewShot:
-        """Take (texts, labels) as the example pool."""
+    def fit(self, texts: Sequence[str], labels: Sequence[str], choose: bool = True) -> FewShot:
+        """Take (texts, labels) as the example pool. With ``calibration="auto"``, first hold
+        out part of the pool (stratified, at most 100 rows) to choose the calibration on."""
+        if choose and self.wants_calibration and self.config.calibration == "auto":
+            self._choose_on_held_out(list(texts), [str(y) for y in labels])
         unknown = sorted(set(labels) - set(self.labels))
         if unknown:
             raise InputError(f"example labels {unknown} are not labels of the task {self.labels}")
@@ -95,6 +98,20 @@ class FewShot(PromptClassifier):
         self._bias.clear()
         return self
 
+    def _choose_on_held_out(self, texts: list[str], labels: list[str]) -> None:
+        from sklearn.model_selection import train_test_split
+
+        n_dev = min(100, len(texts) // 5)
+        if n_dev < len(set(labels)) or min(labels.count(y) for y in set(labels)) < 2:
+            need = 5 * len(set(labels))
+            raise InputError(f"calibration=auto needs at least {need} labelled examples, 2 per "
+                             f"label, to hold some out; got {len(texts)}")  # fmt: skip
+        keep, dev, y_keep, y_dev = train_test_split(
+            texts, labels, test_size=n_dev, stratify=labels, random_state=self.config.seed
+        )
+        self.fit(keep, y_keep, choose=False)
+        self.choose_calibration(dev, y_dev)
+
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         """As every prompt method; ``nearest`` first embeds the pool (its own progress bar,
         or the disk cache), so the classifying bar counts only classifying."""
@@ -104,12 +121,14 @@ class FewShot(PromptClassifier):
 
     def artifact_state(self) -> dict[str, Any]:
         sel = self.selector
-        return {"pool": None if sel is None else {"texts": sel.texts, "labels": sel.labels}}
+        pool = None if sel is None else {"texts": sel.texts, "labels": sel.labels}
+        return {"pool": pool, "chosen_calibration": self.chosen_calibration}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         pool = state.get("pool")
         if pool:
-            self.fit(pool["texts"], pool["labels"])
+            self.fit(pool["texts"], pool["labels"], choose=False)
+        self.chosen_calibration = state.get("chosen_calibration")
 
     def examples_for(self, texts: list[str]) -> list[Examples]:
         if self.selector is None:
