@@ -124,3 +124,21 @@ def tiny_qwen(tmp_path_factory) -> str:
     spec = MODELS["smollm2-135m-instruct"]
     tok = AutoTokenizer.from_pretrained(converted_folder(spec.alias, spec.parts()))
     return _save_tiny(tmp_path_factory.mktemp("tiny-qwen"), tok, "qwen2")
+
+
+DISTINCT = [(f"I really love thing number {i}!", "positive") for i in range(12)] + [
+    (f"I truly hate thing number {i}.", "negative") for i in range(12)
+]
+
+
+@pytest.fixture()
+def distinct_csv(tmp_path):
+    """24 rows, 12 per label, no two texts alike (so no example duplicates an evaluated text)."""
+    import csv
+
+    path = tmp_path / "distinct.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows(DISTINCT)
+    return path

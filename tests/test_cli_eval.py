@@ -134,21 +134,6 @@ def test_datasets_export_bbc(app, tmp_path):
     assert len(lines) == 2225 and set(json.loads(lines[0])) == {"text", "label"}
 
 
-DISTINCT = [(f"I really love thing number {i}!", "positive") for i in range(12)] + [
-    (f"I truly hate thing number {i}.", "negative") for i in range(12)
-]
-
-
-@pytest.fixture()
-def distinct_csv(tmp_path):
-    path = tmp_path / "distinct.csv"
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["text", "label"])
-        w.writerows(DISTINCT)
-    return path
-
-
 def test_bad_method_option_is_refused(app, distinct_csv, tmp_path, tiny_factory):
     res = _run(app, ["eval", distinct_csv, "--method", "zero-shot:wings=2", "--model", SMOL,
                      "--dtype", "float32", "--out", tmp_path / "x"])  # fmt: skip

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from lmtask.data import load_data, select_rows
 from lmtask.errors import InputError
-
-DISTINCT = [(f"I really love thing number {i}!", "positive") for i in range(12)] + [
-    (f"I truly hate thing number {i}.", "negative") for i in range(12)
-]
-
-
-@pytest.fixture()
-def distinct_csv(tmp_path):
-    path = tmp_path / "distinct.csv"
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["text", "label"])
-        w.writerows(DISTINCT)
-    return path
 
 
 def test_pool_never_holds_an_evaluated_row(distinct_csv):
