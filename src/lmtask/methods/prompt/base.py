@@ -8,6 +8,7 @@ and abstention (``min_confidence``: below it the label is ``None``, "unknown").
 
 from __future__ import annotations
 
+import typing
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ AUTO_NEEDS_FIT = (
     "calibration=auto chooses on labelled examples: fit the classifier first "
     "(few-shot), or use calibration=contextual or domain"
 )
-MODES = ("score", "generate")  # the choices of PromptConfig.mode
+Mode = Literal["score", "generate"]
+MODES: tuple[str, ...] = typing.get_args(Mode)  # the choices of PromptConfig.mode
 MAX_SCORERS = 8
 Examples = tuple[tuple[str, str], ...]
 
@@ -41,7 +43,7 @@ Examples = tuple[tuple[str, str], ...]
 class PromptConfig(Config):
     """Options shared by the prompt methods (all have sensible defaults)."""
 
-    mode: Literal["score", "generate"] = option(
+    mode: Mode = option(
         "score",
         "score: every label's likelihood (always a valid label); generate: free "
         "text matched to a label (the seed tutorial's way)",
