@@ -35,3 +35,23 @@ def test_options_apply_and_a_named_method_or_labels_bypass_the_detector(tiny_fac
     assert classifier_for("zero-shot", task="code-language", model=lm).method_name == "zero-shot"
     custom = classifier_for(None, task="code-language", labels="C++,Python", model=lm)
     assert custom.method_name == "zero-shot" and custom.labels == ["C++", "Python"]
+
+
+def test_classifier_spec_builds_from_an_artifact_or_a_description(tmp_path):
+    import pickle
+
+    from lmtask.ladder import ClassifierSpec
+
+    spec = ClassifierSpec(task="code-language")
+    assert pickle.loads(pickle.dumps(spec)) == spec  # travels to Ray actors and workers
+    clf = spec.build()
+    assert clf.method_name == "ngram"
+    from lmtask.artifacts import save
+
+    save(clf, tmp_path / "code")
+    again = ClassifierSpec(artifact=str(tmp_path / "code")).build()
+    texts = list(SNIPPETS.values())
+    assert [p.scores for p in again.predict(texts)] == [p.scores for p in clf.predict(texts)]
+    assert ClassifierSpec(artifact=str(tmp_path / "code")).name == "code"
+    with pytest.raises(InputError, match="name a classifier"):
+        ClassifierSpec(method="zero-shot")

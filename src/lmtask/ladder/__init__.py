@@ -6,7 +6,7 @@ these functions and only print.
 """
 
 from lmtask.ladder.auto import RUNGS, FitRun, Rung, fit
-from lmtask.ladder.classify import classifier_for
+from lmtask.ladder.classify import ClassifierSpec, classifier_for
 from lmtask.ladder.distill import DistillRun, distill
 from lmtask.ladder.runs import (
     DataArgs,
@@ -30,6 +30,7 @@ from lmtask.ladder.template_search import (
 __all__ = [
     "RUNGS",
     "Candidate",
+    "ClassifierSpec",
     "DataArgs",
     "DistillRun",
     "EvalRun",

@@ -1,5 +1,9 @@
 """The classifier a ``classify`` call means: a method spec, or a built-in task's detector.
 
+:class:`ClassifierSpec` names a classifier the way every front end does (``serve``,
+``batch``, ``probe``): a saved artifact folder, or task / labels / method / model. It is a
+small picklable value, so a Ray actor or a server worker can build the same classifier.
+
 A built-in task may ship a trained classifier (``lmtask.tasks.builtin_detector``: for
 ``code-language`` a character n-gram model trained on the project's code corpus). When no
 method is named and the labels are the task's own, that detector answers; naming a method
@@ -14,8 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from lmtask.errors import InputError
 from lmtask.methods import build_and_fit, check_options
 
 DEFAULT_METHOD = "zero-shot"
@@ -52,4 +59,62 @@ def classifier_for(
                          options=options)  # fmt: skip
 
 
-__all__ = ["DEFAULT_METHOD", "classifier_for"]
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """A classifier by name: ``artifact`` (a saved folder), or task / labels / method.
+
+    ``examples`` is a labelled file (CSV/JSONL/...) for methods that need training data
+    (few-shot examples, fine-tuning). ``build()`` makes the classifier; equal specs build
+    classifiers that predict the same.
+
+    >>> spec = ClassifierSpec(task="sentiment", method="zero-shot:calibrate")
+    >>> spec.name
+    'sentiment'
+    >>> ClassifierSpec(artifact="runs/a", task="sentiment")
+    Traceback (most recent call last):
+    ...
+    lmtask.errors.InputError: give a saved artifact or --task/--labels/--method, not both
+    """
+
+    artifact: str | None = None
+    task: str | None = None
+    labels: str | None = None
+    method: str | None = None
+    model: str | None = None
+    dtype: str = "auto"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    examples: str | None = None
+    label: str | None = None  # the name a server shows; default: see ``name``
+
+    def __post_init__(self) -> None:
+        described = (self.task, self.labels, self.method, self.model, self.examples)
+        if self.artifact is not None and any(x is not None for x in described):
+            raise InputError("give a saved artifact or --task/--labels/--method, not both")
+        if self.artifact is None and self.task is None and self.labels is None:
+            raise InputError("name a classifier: a saved artifact folder, --task or --labels")
+
+    @property
+    def name(self) -> str:
+        """``label`` if given; else the artifact folder's name, the task, or the labels."""
+        if self.label:
+            return self.label
+        if self.artifact is not None:
+            return Path(self.artifact).name
+        return self.task or str(self.labels).replace(" ", "")
+
+    def build(self) -> Any:
+        """The classifier (loads the model; fits on ``examples`` when the method needs it)."""
+        if self.artifact is not None:
+            from lmtask.artifacts import load
+
+            return load(self.artifact)
+        pool = None
+        if self.examples is not None:
+            from lmtask.data import read_table
+
+            pool = read_table(self.examples)
+        return classifier_for(self.method, task=self.task, labels=self.labels, model=self.model,
+                              dtype=self.dtype, options=dict(self.options), pool=pool)  # fmt: skip
+
+
+__all__ = ["DEFAULT_METHOD", "ClassifierSpec", "classifier_for"]

@@ -1,0 +1,1 @@
+"""Batch inference over files, locally or on Ray Data, resumable (``lmtask batch``)."""

@@ -1,0 +1,1 @@
+"""Measuring the limits: a counterfactual bias probe and a hallucination check."""
