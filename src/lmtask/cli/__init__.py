@@ -15,6 +15,7 @@ import typer
 from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
 from lmtask.cli import distill as distill_cmd
 from lmtask.cli import fit as fit_cmd
+from lmtask.cli import serve as serve_cmd
 from lmtask.cli import tune as tune_cmd
 from lmtask.cli.common import quiet_libraries
 
@@ -50,6 +51,7 @@ app.command("compare")(compare.compare)
 app.command("tune")(tune_cmd.tune)
 app.command("fit")(fit_cmd.fit)
 app.command("distill")(distill_cmd.distill)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(datasets.datasets_app, name="datasets")
 generate.register(app)
 search.register(app)
