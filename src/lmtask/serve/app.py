@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 
 from lmtask.errors import LmtaskError
 from lmtask.ladder import ClassifierSpec
-from lmtask.serve.batcher import BatchStats, QueueFull
+from lmtask.serve.batcher import BatchStats, QueueFull, Stopped
 from lmtask.serve.metrics import Metrics
 from lmtask.serve.schemas import ClassifyRequest, ClassifyResponse, ModelList
 from lmtask.serve.settings import ServeConfig
@@ -199,6 +199,8 @@ async def run_classify(
         result = job.result()
     except QueueFull as e:
         raise HTTPException(429, str(e), {"Retry-After": str(e.retry_after)}) from None
+    except Stopped as e:
+        raise HTTPException(503, str(e)) from None
     except LmtaskError as e:
         raise HTTPException(422, str(e)) from None
     data = []

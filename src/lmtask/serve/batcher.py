@@ -22,6 +22,7 @@ away before its batch started is dropped.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -32,6 +33,7 @@ from typing import Any
 
 from lmtask.prediction import Prediction
 
+log = logging.getLogger("lmtask.serve")
 PredictFn = Callable[[list[str]], list[Prediction]]
 
 
@@ -41,6 +43,10 @@ class QueueFull(Exception):
     def __init__(self, waiting: int, retry_after: int) -> None:
         super().__init__(f"the queue is full ({waiting} texts waiting); retry later")
         self.retry_after = retry_after
+
+
+class Stopped(Exception):
+    """The batcher was stopped (the server is shutting down)."""
 
 
 @dataclass
@@ -105,11 +111,17 @@ class Batcher:
         self._seconds_per_text = 0.05  # updated from measured batches (Retry-After)
 
     @property
+    def running(self) -> bool:
+        return self._running and self._thread is not None and self._thread.is_alive()
+
+    @property
     def waiting(self) -> int:
         """Texts queued and not yet taken into a batch."""
         return self._waiting
 
     def start(self) -> None:
+        if self.running:
+            return
         self._running = True
         self._thread = threading.Thread(target=self._work, name="lmtask-batcher", daemon=True)
         self._thread.start()
@@ -122,6 +134,8 @@ class Batcher:
     async def submit(self, texts: Sequence[str], tokens: Sequence[int]) -> Result:
         """Queue ``texts`` (with their token counts) and wait for their predictions."""
         n = len(texts)
+        if not self.running:
+            raise Stopped("the server is shutting down")
         with self._lock:
             if self._waiting + n > self.max_queue:
                 wait = max(1, round(self._waiting * self._seconds_per_text))
@@ -173,22 +187,25 @@ class Batcher:
             with self._lock:
                 self._waiting -= sum(len(j.texts) for j in jobs)
             live = [j for j in jobs if not j.future.done()]  # a gone client's job is dropped
-            if live:
+            if not live:
+                continue
+            try:
                 self._run(live)
+            except Exception as e:  # the worker must outlive any one batch
+                log.exception("batch of %d request(s) failed", len(live))
+                for j in live:
+                    j.loop.call_soon_threadsafe(_set_exception, j.future, e)
 
     def _run(self, jobs: list[_Job]) -> None:
         texts = [t for j in jobs for t in j.texts]
         tokens = [k for j in jobs for k in j.tokens]
         order = sorted(range(len(texts)), key=lambda i: tokens[i])
         start = time.perf_counter()
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                preds_sorted = self.predict([texts[i] for i in order])
-        except Exception as e:
-            for j in jobs:
-                j.loop.call_soon_threadsafe(_set_exception, j.future, e)
-            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            preds_sorted = self.predict([texts[i] for i in order])
+        if len(preds_sorted) != len(texts):
+            raise RuntimeError(f"{len(texts)} texts gave {len(preds_sorted)} predictions")
         seconds = time.perf_counter() - start
         self._seconds_per_text = 0.8 * self._seconds_per_text + 0.2 * seconds / len(texts)
         preds: list[Any] = [None] * len(texts)
@@ -224,4 +241,4 @@ def _set_exception(fut: asyncio.Future[Result], e: BaseException) -> None:
         fut.set_exception(e)
 
 
-__all__ = ["BatchStats", "Batcher", "QueueFull", "Result"]
+__all__ = ["BatchStats", "Batcher", "QueueFull", "Result", "Stopped"]

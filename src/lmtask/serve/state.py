@@ -51,7 +51,10 @@ class ServedModel:
         return self.batcher is not None
 
     def load(self, config: ServeConfig, on_batch: Callable[[BatchStats], None] | None = None):
-        """Build the classifier (when given a spec) and start its batcher."""
+        """Build the classifier (when given a spec) and start its batcher (once)."""
+        if self.batcher is not None:  # loaded before: (re)start its worker
+            self.batcher.start()
+            return
         if self.classifier is None:
             assert self.spec is not None
             self.classifier = self.spec.build()
