@@ -534,3 +534,21 @@ def test_cli_builds_through_the_library(tmp_path, monkeypatch):
     assert calls == [tmp_path] and "| Python | 2 | 2 | 2 | 1/1/1 |" in res.output
     res = CliRunner().invoke(app, ["datasets", "build", "nope"])
     assert res.exit_code == 2 and "unknown corpus 'nope'" in res.output
+
+
+def test_extra_windows_come_from_training_packages_only(tmp_path, monkeypatch):
+    from lmtask.data.code import extra
+
+    monkeypatch.setattr(builder, "fetch", _fake_fetch([]))
+    out = cc.build(tmp_path / "corpus", FAKE_SOURCES, seed=0, progress=False, max_per_package=2)
+    monkeypatch.setattr(extra, "fetch", _fake_fetch([]))
+    (path,) = extra.build_extra(out, sides=("train",), per_language=50, windows_per_file=20)
+    assert path.name == "extra-train.jsonl"
+    rows, corpus = _read(out), [json.loads(x) for x in path.read_text().splitlines()]
+    train_pkgs = {r["package"] for r in rows["train"]}
+    assert corpus and {r["package"] for r in corpus} <= train_pkgs
+    assert all(set(r) == FIELDS for r in corpus)
+    texts = {r["text"] for rs in rows.values() for r in rs}
+    assert not texts & {r["text"] for r in corpus}  # nothing the corpus already has
+    with pytest.raises(InputError, match="training sides"):
+        extra.build_extra(out, sides=("test",))

@@ -168,3 +168,39 @@ def test_loading_and_predicting_need_no_scikit_learn(fitted, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert out.stdout.split() == [fitted.predict(["SELECT a FROM b;"])[0].label, "False"]
+
+
+def test_numpy_scoring_matches_the_training_features(fitted):
+    texts, _ = _data(12, seed=7)
+    sparse = np.asarray(fitted.features(texts) @ fitted.coef.T) + fitted.intercept
+    sig = 1.0 / (1.0 + np.exp(-sparse))
+    assert np.allclose(fitted.predict_proba(texts), sig / sig.sum(axis=1, keepdims=True))
+
+
+def test_weights_saved_as_torch_tensors_still_load(fitted, tmp_path):
+    torch = pytest.importorskip("torch")
+    state = fitted.artifact_state()
+    assert all(isinstance(v, np.ndarray) for v in state["tensors"].values())
+    as_torch = {k: torch.from_numpy(v) for k, v in state["tensors"].items()}  # older artifacts
+    again = Ngram.from_artifact(fitted.task, None, vars(fitted.config), state, as_torch)
+    texts, _ = _data(8, seed=8)
+    assert np.array_equal(again.predict_proba(texts), fitted.predict_proba(texts))
+
+
+def test_the_code_language_detector_builds_and_predicts_without_torch(tmp_path):
+    code = (
+        "import sys; from lmtask.ladder import classifier_for; "
+        "clf = classifier_for(None, task='code-language'); "
+        "print(clf.method_name, clf.predict(['#include <stdio.h>\\nint main(void) {\\n"
+        '  printf("hi\\\\n");\\n  return 0;\\n}\'])[0].label, '
+        "[m for m in ('torch', 'transformers', 'peft', 'sklearn') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert out.stdout.split() == ["ngram", "C", "[]"]
+
+
+def test_a_batch_scores_each_text_as_alone(fitted):
+    texts = ["", "SELECT a FROM b;", "   ", "def f():\n    pass", ""]
+    one = np.vstack([fitted.predict_proba([t]) for t in texts])
+    assert np.allclose(fitted.predict_proba(texts), one)

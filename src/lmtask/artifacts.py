@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.errors import ArtifactError, InputError
 
@@ -77,10 +79,15 @@ def save(
         "weights": None,
     }
     try:
-        if tensors:
+        if tensors and all(isinstance(v, np.ndarray) for v in tensors.values()):
+            from safetensors.numpy import save as np_save  # the same file format, no torch
+
+            blob = np_save({k: np.ascontiguousarray(v) for k, v in tensors.items()})
+        elif tensors:
             from safetensors.torch import save as st_save
 
             blob = st_save({k: v.contiguous().cpu() for k, v in tensors.items()})
+        if tensors:
             sha = hashlib.sha256(blob).hexdigest()
             name = f"weights-{sha[:16]}.safetensors"
             if not (out / name).is_file():
@@ -118,10 +125,10 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
     match the manifest's unless ``check_model=False``.
     """
     from lmtask.methods import get_method
-    from lmtask.models import load_model
     from lmtask.tasks import Task
 
     m = read_manifest(path)
+    cls = get_method(m["method"])
     tensors = None
     if m.get("weights"):
         wf = Path(path) / m["weights"]["file"]
@@ -130,13 +137,17 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
         blob = wf.read_bytes()
         if hashlib.sha256(blob).hexdigest() != m["weights"]["sha256"]:
             raise ArtifactError(f"{wf} is corrupt (sha256 does not match the manifest)")
-        from safetensors.torch import load as st_load
+        if getattr(cls, "tensors_as", "torch") == "numpy":  # numpy arrays: no torch import
+            from safetensors.numpy import load as st_load
+        else:
+            from safetensors.torch import load as st_load
 
         tensors = st_load(blob)
-    cls = get_method(m["method"])
     task = Task.from_dict(m["task"])
     lm = None
     if m.get("model"):
+        from lmtask.models import load_model
+
         lm = load_model(model if model is not None else m["model"], dtype=m.get("dtype") or "auto")
         if check_model and m.get("model_hash") and lm.source_hash != m["model_hash"]:
             raise ArtifactError(

@@ -25,8 +25,18 @@ GLOB_CHARS = set("*?[")
 
 
 def is_file_set(spec: str) -> bool:
-    """Whether ``spec`` names several whole files (a folder or a glob), not a table."""
-    return Path(spec).is_dir() or bool(GLOB_CHARS & set(spec))
+    """Whether ``spec`` names whole files (a folder, a glob, or one file that is not a table:
+    ``x.py``), not a table of texts.
+
+    >>> is_file_set("src/**/*.py"), is_file_set("texts.csv"), is_file_set(__file__)
+    (True, False, True)
+    """
+    from lmtask.data.readers import TABLE_SUFFIXES
+
+    p = Path(spec)
+    if p.is_file():
+        return p.suffix.lower() not in TABLE_SUFFIXES
+    return p.is_dir() or bool(GLOB_CHARS & set(spec))
 
 
 def read_files(

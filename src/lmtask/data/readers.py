@@ -106,7 +106,9 @@ def _read_jsonl(path: Path, encoding: str) -> tuple[list, list, list]:
     columns: dict[str, None] = {}
     rows, where = [], []
     text = read_text(path, encoding)
-    for n, line in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines would also break a line at U+0085, U+2028, ...,
+    # which json.dumps(ensure_ascii=False) leaves inside strings
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -26,6 +26,7 @@ from lmtask.atomic import atomic_path
 from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.data.readers import LabeledData, check_labels, majority_label
 from lmtask.errors import InputError
+from lmtask.evaluation.confusions import confusable_groups, confusions_markdown, top_confusions
 from lmtask.evaluation.metrics import (
     N_BINS,
     compute_metrics,
@@ -55,6 +56,8 @@ class Report:
     reliability: list[dict[str, float]]
     coverage: float = 1.0
     coverage_accuracy: list[dict[str, float | None]] = field(default_factory=list)
+    confusable: list[dict[str, Any]] = field(default_factory=list)
+    top_confusions: list[dict[str, Any]] = field(default_factory=list)
     texts: list[str] = field(repr=False, default_factory=list)
     gold: list[str] = field(repr=False, default_factory=list)
     predictions: list[Prediction] = field(repr=False, default_factory=list)
@@ -63,7 +66,7 @@ class Report:
         keys = (
             "accuracy", "macro_f1", "ece", "n", "texts_per_s", "wall_s", "per_class",
             "confusion_matrix", "labels", "baseline", "classifier", "data", "reliability",
-            "coverage", "coverage_accuracy",
+            "coverage", "coverage_accuracy", "confusable", "top_confusions",
         )  # fmt: skip
         return {k: getattr(self, k) for k in keys}
 
@@ -104,6 +107,8 @@ class Report:
             "",
             "## Per class",
             "",
+            "Recall is the accuracy on the rows of that label.",
+            "",
             "| label | precision | recall | F1 | support |",
             "|---|---|---|---|---|",
         ]
@@ -118,6 +123,7 @@ class Report:
         lines.append("|---" * (len(cm["columns"]) + 1) + "|")
         for lb, row in zip(cm["rows"], cm["matrix"], strict=True):
             lines.append(f"| {lb} | " + " | ".join(map(str, row)) + " |")
+        lines += confusions_markdown(self.confusable, self.top_confusions)
         lines += ["", "## Classifier", "", "```json", _dumps(self.classifier), "```"]
         lines += ["", "## Data", "", "```json", _dumps(self.data), "```", ""]
         return "\n".join(lines)
@@ -191,6 +197,7 @@ def evaluate(
         raise RuntimeError(f"classifier returned {len(preds)} predictions for {len(data)} texts")
     gold = list(data.labels)
     metrics = compute_metrics(labels, gold, [p.label for p in preds])
+    groups = getattr(getattr(classifier, "task", None), "confusable", ()) or ()
     conf = [p.confidence for p in preds]
     correct = [p.label == g for p, g in zip(preds, gold, strict=True)]
     top = [
@@ -229,6 +236,8 @@ def evaluate(
         reliability=reliability_bins(conf, correct),
         coverage=float(np.mean([p.label is not None for p in preds])),
         coverage_accuracy=coverage_curve(top_prob, top_ok),
+        confusable=confusable_groups(gold, [p.label for p in preds], groups),
+        top_confusions=top_confusions(gold, [p.label for p in preds]),
         texts=list(data.texts),
         gold=gold,
         predictions=list(preds),

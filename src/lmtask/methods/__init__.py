@@ -6,8 +6,12 @@ the factory that builds any of them from a spec (``"few-shot:shots=8:select=near
 {'shots': '8', 'select': 'nearest'}
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from lmtask.methods.base import Classifier, get_method, list_methods, register_method
-from lmtask.methods.baseline import Majority, Ngram, NgramConfig, Vader
 from lmtask.methods.factory import (
     MethodSpec,
     build,
@@ -18,33 +22,36 @@ from lmtask.methods.factory import (
     parse_spec,
     parse_specs,
 )
-from lmtask.methods.prompt import (
-    ChainOfThought,
-    ChainOfThoughtConfig,
-    EnsembleConfig,
-    FewShot,
-    FewShotConfig,
-    MultiLabel,
-    MultiLabelConfig,
-    PromptClassifier,
-    PromptConfig,
-    PromptEnsemble,
-    ZeroShot,
-    ZeroShotConfig,
+
+# Method classes load on first use (PEP 562): ``lmtask.methods.Ngram`` imports the n-gram
+# module alone, and only the prompt and trained methods import torch and transformers.
+_PROMPT = (
+    "ChainOfThought ChainOfThoughtConfig EnsembleConfig FewShot FewShotConfig MultiLabel "
+    "MultiLabelConfig PromptClassifier PromptConfig PromptEnsemble ZeroShot ZeroShotConfig"
 )
-from lmtask.methods.trained import (
-    Finetune,
-    FinetuneConfig,
-    Lora,
-    LoraLM,
-    LoraLMConfig,
-    PrefixTuning,
-    PrefixTuningConfig,
-    PromptTuning,
-    PromptTuningConfig,
-    SetFit,
-    SetFitConfig,
+_TRAINED = (
+    "Finetune FinetuneConfig Lora LoraLM LoraLMConfig PrefixTuning PrefixTuningConfig "
+    "PromptTuning PromptTuningConfig SetFit SetFitConfig"
 )
+_LAZY = {
+    **dict.fromkeys(["Majority", "Ngram", "NgramConfig", "Vader"], "lmtask.methods.baseline"),
+    **dict.fromkeys(_PROMPT.split(), "lmtask.methods.prompt"),
+    **dict.fromkeys(_TRAINED.split(), "lmtask.methods.trained"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lmtask.methods' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
 
 __all__ = [
     "ChainOfThought",

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -33,6 +34,25 @@ C = TypeVar("C", bound=type)
 
 _METHODS: dict[str, type[Classifier]] = {}
 
+# The shipped methods: name -> the module that registers it, imported on first use, so that
+# naming one method (the n-gram detector) never imports the others (torch, transformers).
+BUILTIN_METHODS: dict[str, str] = {
+    "majority": "lmtask.methods.baseline.majority",
+    "ngram": "lmtask.methods.baseline.ngram",
+    "vader": "lmtask.methods.baseline.vader",
+    "zero-shot": "lmtask.methods.prompt.zero_shot",
+    "few-shot": "lmtask.methods.prompt.few_shot",
+    "chain-of-thought": "lmtask.methods.prompt.chain_of_thought",
+    "multi-label": "lmtask.methods.prompt.multi_label",
+    "prompt-ensemble": "lmtask.methods.prompt.ensemble",
+    "finetune": "lmtask.methods.trained.finetune",
+    "lora": "lmtask.methods.trained.finetune",
+    "prompt-tuning": "lmtask.methods.trained.peft_lm",
+    "prefix-tuning": "lmtask.methods.trained.peft_lm",
+    "lora-lm": "lmtask.methods.trained.peft_lm",
+    "setfit": "lmtask.methods.trained.setfit",
+}
+
 
 def register_method(name: str) -> Callable[[C], C]:
     """Class decorator: make a classifier available by ``name`` (specs, CLI ``--method``)."""
@@ -46,10 +66,14 @@ def register_method(name: str) -> Callable[[C], C]:
 
 
 def list_methods() -> list[str]:
-    return sorted(_METHODS)
+    """Every method's name: the shipped ones (imported or not) and those registered since."""
+    return sorted(set(_METHODS) | set(BUILTIN_METHODS))
 
 
 def get_method(name: str) -> type[Classifier]:
+    """The class registered as ``name``; a shipped method's module is imported on first use."""
+    if name not in _METHODS and name in BUILTIN_METHODS:
+        importlib.import_module(BUILTIN_METHODS[name])
     try:
         return _METHODS[name]
     except KeyError:

@@ -71,7 +71,9 @@ class Task:
     label is scored where the model would naturally say it. ``case_variants`` scores
     "Positive" and "positive" as the same answer. ``multi_label`` is reserved for multi-label tasks.
     ``calibrate`` is the measured recommendation for this task's wording: prompt methods
-    calibrate its label scores unless told otherwise (``calibrate=False``).
+    calibrate its label scores unless told otherwise (``calibrate=False``). ``confusable``:
+    groups of labels easy to mix up (``[[C, C++], ...]``); evaluation reports count the
+    confusions within each.
     """
 
     name: str
@@ -84,6 +86,7 @@ class Task:
     multi_label: bool = False
     calibrate: bool = False
     description: str = ""
+    confusable: tuple[tuple[str, ...], ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +110,12 @@ class Task:
         for f in ("case_variants", "multi_label", "calibrate"):
             if not isinstance(getattr(self, f), bool):
                 raise TaskError(f"task field {f!r} must be true or false, not {getattr(self, f)!r}")
+        groups = tuple(tuple(str(x) for x in g) for g in self.confusable)
+        object.__setattr__(self, "confusable", groups)
+        for g in groups:
+            if len(g) < 2 or set(g) - set(self.label_names):
+                raise TaskError(f"task {self.name!r}: confusable group {list(g)} must name two "
+                                "or more of its labels")  # fmt: skip
         if _PLACEHOLDER.findall(self.template).count("text") != 1:
             raise TaskError(f"task {self.name!r}: the template must contain {{text}} exactly once")
         unknown = set(_PLACEHOLDER.findall(self.template)) - _ALLOWED_PLACEHOLDERS
@@ -185,7 +194,10 @@ class Task:
         if isinstance(labels, str):
             labels = [s.strip() for s in labels.split(",")]
         known = {lb.name: lb for lb in self.labels}
-        return replace(self, labels=tuple(known.get(str(x), Label(str(x))) for x in labels))
+        new = tuple(known.get(str(x), Label(str(x))) for x in labels)
+        names = {lb.name for lb in new}
+        groups = tuple(g for g in self.confusable if set(g) <= names)
+        return replace(self, labels=new, confusable=groups)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +214,7 @@ class Task:
                 lb.name: {"words": list(lb.words), "description": lb.description}
                 for lb in self.labels
             },
+            **({"confusable": [list(g) for g in self.confusable]} if self.confusable else {}),
         }
 
     # -- use ----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ One job a module: ``languages`` (the 25 languages, a file's language), ``reserve
 reserved packages), ``sources`` (:class:`Source`, the ``SOURCES`` table), ``command``,
 ``archives``, ``debian`` and ``download`` (fetching and extracting), ``filters`` (comments,
 licence headers, generated files), ``dedup``, ``snippets`` (windows from one tree), ``split``
-(by package) and ``builder`` (the whole build, its manifest, resume).
+(by package), ``builder`` (the whole build, its manifest, resume) and ``extra`` (more
+training windows from the packages of the training sides).
 
 >>> language_of("src/app/main.py"), language_of("GNUmakefile"), language_of("x.h")
 ('Python', 'Makefile', None)
@@ -43,6 +44,7 @@ from lmtask.data.code.builder import (
     load_manifest,
 )
 from lmtask.data.code.download import fetch, fetched_meta
+from lmtask.data.code.extra import build_extra
 from lmtask.data.code.filters import comment_mask, is_generated, strip_licence_header
 from lmtask.data.code.languages import LANGUAGES, language_of
 from lmtask.data.code.reserved import REGISTRIES, check_allowed
@@ -68,6 +70,7 @@ __all__ = [
     "Source",
     "assign_splits",
     "build",
+    "build_extra",
     "check_allowed",
     "comment_mask",
     "corpus_table",

@@ -11,7 +11,8 @@ the probabilities are its per-label sigmoids normalised to sum to 1.
 
 The hashing is this module's own (numpy: a polynomial hash of each n-gram's code points,
 CRC-32 for tokens, both mixed into ``2**features_log2`` buckets), so it is the same on every
-machine and predicting needs neither scikit-learn nor a vocabulary. Nothing is pickled: the
+machine and predicting needs neither scikit-learn, scipy nor torch (numpy alone: loading and
+predicting import no other method either). Nothing is pickled: the
 linear model is the coefficient matrix (stored as float16; prediction uses those rounded
 values from the start, so save -> load predicts identically) and the intercepts. With the
 default ``features_log2=16`` and 25 labels the weights are 3.3 MB.
@@ -145,12 +146,18 @@ def hashed_ids(text: str, nmin: int, nmax: int, words: bool, bits: int) -> np.nd
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
+def _array(t: Any) -> np.ndarray:
+    """A float32 numpy copy of saved weights (numpy arrays, or torch tensors)."""
+    return np.asarray(t if isinstance(t, np.ndarray) else t.numpy(), dtype=np.float32)
+
+
 @register_method("ngram")
 class Ngram(Classifier):
     """Character n-gram linear classifier; ``model`` is ignored (there is none)."""
 
     config_class = NgramConfig
     needs_training_data = True
+    tensors_as = "numpy"  # lmtask.load reads the weights with safetensors.numpy: no torch
     config: NgramConfig
 
     def __init__(
@@ -168,32 +175,33 @@ class Ngram(Classifier):
         self.coef: np.ndarray | None = None  # (labels, features) float32, float16 values
         self.intercept: np.ndarray | None = None  # (labels,) float32
         self.n_train = 0
+        self._coef_t_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- features ---------------------------------------------------------------------------
+    def _weights(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(buckets, weights) of one text: log(1 + count) per bucket, L2-normed."""
+        c = self.config
+        if c.lowercase:
+            text = text.lower()
+        if c.whitespace == "collapse":
+            text = _SPACES.sub(" ", text)
+        ids = hashed_ids(text, c.ngram_min, c.ngram_max, c.words, c.features_log2)
+        uniq, counts = np.unique(ids, return_counts=True)
+        w = np.log1p(counts).astype(np.float32)
+        norm = float(np.sqrt(np.dot(w, w)))
+        return uniq, (w / norm if norm else w)
+
     def features(self, texts: Sequence[str]) -> Any:
-        """The (texts, 2**features_log2) sparse matrix: log(1 + count) per bucket, L2-normed."""
+        """The (texts, 2**features_log2) sparse matrix: log(1 + count) per bucket, L2-normed
+        (for training; prediction uses :meth:`_weights` and numpy alone)."""
         from scipy.sparse import csr_matrix
 
-        c = self.config
-        size = 2**c.features_log2
-        rows, cols = [], []
-        for i, text in enumerate(texts):
-            if c.lowercase:
-                text = text.lower()
-            if c.whitespace == "collapse":
-                text = _SPACES.sub(" ", text)
-            ids = hashed_ids(text, c.ngram_min, c.ngram_max, c.words, c.features_log2)
-            rows.append(np.full(len(ids), i, dtype=np.int64))
-            cols.append(ids)
-        key = np.concatenate([*rows, np.zeros(0, np.int64)]) * size + np.concatenate(
-            [*cols, np.zeros(0, np.int64)]
-        )
-        uniq, counts = np.unique(key, return_counts=True)
-        r, col = uniq // size, uniq % size
-        data = np.log1p(counts).astype(np.float32)
-        norms = np.sqrt(np.bincount(r, weights=data.astype(np.float64) ** 2, minlength=len(texts)))
-        data /= norms[r].astype(np.float32)
-        return csr_matrix((data, (r, col)), shape=(len(texts), size), dtype=np.float32)
+        parts = [self._weights(t) for t in texts]
+        indptr = np.cumsum([0] + [len(ids) for ids, _ in parts])
+        cols = np.concatenate([ids for ids, _ in parts] + [np.zeros(0, np.int64)])
+        data = np.concatenate([w for _, w in parts] + [np.zeros(0, np.float32)])
+        shape = (len(texts), 2**self.config.features_log2)
+        return csr_matrix((data, cols, indptr), shape=shape, dtype=np.float32)
 
     def _cut(self, texts: list[str]) -> list[str]:
         limit = self.config.max_chars
@@ -253,6 +261,13 @@ class Ngram(Classifier):
         self.n_train = len(texts)
         return self
 
+    def _coef_t(self) -> np.ndarray:
+        """The (features, labels) weights, contiguous by feature (one row per bucket)."""
+        assert self.coef is not None
+        if self._coef_t_cache is None or self._coef_t_cache[0] is not self.coef:
+            self._coef_t_cache = (self.coef, np.ascontiguousarray(self.coef.T))
+        return self._coef_t_cache[1]
+
     def _check_fitted(self) -> None:
         if self.coef is None or self.intercept is None:
             raise LmtaskError("ngram is not fitted: call fit(texts, labels) first")
@@ -264,7 +279,16 @@ class Ngram(Classifier):
         texts = self._cut(check_texts(texts))
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float64)
-        scores = np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+        parts = [self._weights(t) for t in texts]
+        sizes = np.array([len(ids) for ids, _ in parts])
+        ids = np.concatenate([i for i, _ in parts] + [np.zeros(0, np.int64)])
+        w = np.concatenate([x for _, x in parts] + [np.zeros(0, np.float32)])
+        scores = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
+        if len(ids):  # each text's weighted sum of its buckets' rows, in one gather
+            full = sizes > 0  # reduceat needs starts inside the array: empty texts left out
+            starts = (np.cumsum(sizes) - sizes)[full]
+            scores[full] = np.add.reduceat(self._coef_t()[ids] * w[:, None], starts, axis=0)
+        scores += self.intercept
         sig = 1.0 / (1.0 + np.exp(-np.clip(scores.astype(np.float64), -50, 50)))
         return sig / sig.sum(axis=1, keepdims=True)
 
@@ -285,15 +309,13 @@ class Ngram(Classifier):
 
     # -- artifacts --------------------------------------------------------------------------
     def artifact_state(self) -> dict[str, Any]:
-        import torch
-
         self._check_fitted()
         assert self.coef is not None and self.intercept is not None
         return {
             "n_train": self.n_train,
             "tensors": {
-                "coef": torch.from_numpy(self.coef.astype(np.float16)),
-                "intercept": torch.from_numpy(self.intercept.copy()),
+                "coef": self.coef.astype(np.float16),
+                "intercept": self.intercept.copy(),
             },
         }
 
@@ -304,8 +326,8 @@ class Ngram(Classifier):
         clf = cls(task=task, config=NgramConfig(**config))
         if not tensors or "coef" not in tensors or "intercept" not in tensors:
             raise InputError("this ngram artifact has no weights (coef, intercept)")
-        coef = tensors["coef"].numpy().astype(np.float32)
-        intercept = tensors["intercept"].numpy().astype(np.float32)
+        coef = _array(tensors["coef"])
+        intercept = _array(tensors["intercept"])
         want = (len(clf.labels), 2**clf.config.features_log2)
         if coef.shape != want or intercept.shape != want[:1]:
             raise InputError(f"ngram weights of shape {coef.shape} do not fit {want}")
