@@ -126,3 +126,29 @@ def test_same_label_words_are_not_double_counted():
     lp = np.log([[0.5, 0.4, 0.5]])
     got = np.exp(aggregate(lp, plan, word_ids, 2, normalize=False))[0]
     np.testing.assert_allclose(got, [0.5, 0.5])
+
+
+@pytest.mark.slow
+def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch():
+    """Regression: with transformers' SDPA attention on CPU the packaged Qwen model scored a
+    tweet up to 0.03 (probability) differently alone than in a batch, and 0.2 nats away from
+    a plain forward pass; the loader now uses eager attention on CPU."""
+    from lmtask.ladder import classifier_for
+
+    clf = classifier_for(None, task="sentiment")
+    texts = [
+        "@united thanks for the quick response, flight was great",
+        "my phone died again, worst battery ever!!",
+        "going to the beach tomorrow with friends",
+        "I can't believe they cancelled the show. So angry right now",
+        "ok",
+    ]
+    batch = clf.predict(texts)
+    for text, p in zip(texts, batch, strict=True):
+        alone = clf.predict([text])[0]
+        assert alone.label == p.label
+        assert alone.scores == pytest.approx(p.scores, abs=1e-4)
+    scorer = clf.scorer(())
+    np.testing.assert_allclose(
+        scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]), atol=1e-3
+    )

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from lmtask.cli import batch as batch_cmd
 from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
 from lmtask.cli import distill as distill_cmd
 from lmtask.cli import fit as fit_cmd
@@ -55,6 +56,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(datasets.datasets_app, name="datasets")
 generate.register(app)
 search.register(app)
+batch_cmd.register(app)
 
 
 def main() -> None:  # pragma: no cover
