@@ -226,3 +226,21 @@ def test_datasets_export_fetches_fine_foods_on_demand(app, tmp_path, monkeypatch
     assert [json.loads(x)["label"] for x in out.read_text().splitlines()] == ["great", "other"]
     res = _run(app, ["datasets", "export", "fine-foods", out])  # now present: no second fetch
     assert res.exit_code == 0 and fetched == [True]
+
+
+def test_eval_of_code_language_uses_its_trained_detector(app, tmp_path):
+    """As classify does: no method named, the built-in task's detector answers (no LM)."""
+    rows = [
+        ("def add(a, b):\n    return a + b\n", "Python"),
+        ("SELECT name FROM users WHERE age > 30;\n", "SQL"),
+        ('package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n', "Go"),
+        ('#include <stdio.h>\nint main(void) {\n    printf("hi\\n");\n    return 0;\n}\n', "C"),
+    ]
+    data = tmp_path / "code.jsonl"
+    data.write_text("".join(json.dumps({"code": c, "label": lb}) + "\n" for c, lb in rows))
+    res = CliRunner().invoke(app, ["eval", str(data), "--task", "code-language",
+                                   "--out", str(tmp_path / "r")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert "ngram" in json.dumps(report)
+    assert report["n"] == 4 and report["accuracy"] >= 0.75

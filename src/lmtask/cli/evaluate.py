@@ -23,7 +23,6 @@ from lmtask.cli.common import (
     LabelColOpt,
     LabelsOpt,
     LimitOpt,
-    MethodOpt,
     MinConfOpt,
     ModelOpt,
     ModeOpt,
@@ -49,7 +48,14 @@ def evaluate(
     task: TaskOpt = None,
     labels: LabelsOpt = None,
     model: ModelOpt = None,
-    method: MethodOpt = "zero-shot",
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="A method spec: zero-shot (default), few-shot:shots=8:select=nearest, "
+            "finetune, ...; a built-in task with a trained detector (code-language) "
+            "uses it unless a method is named."
+        ),
+    ] = None,
     mode: ModeOpt = None,
     shots: ShotsOpt = None,
     select: SelectOpt = None,
@@ -87,7 +93,7 @@ def evaluate(
     with library_errors():
         if artifact:
             run = ladder.evaluate_artifact(d, artifact, out, progress)
-        elif method.split(":")[0] == "multi-label":
+        elif method and method.split(":")[0] == "multi-label":
             res = ladder.evaluate_multilabel_spec(
                 d, method, out, sep=label_sep, task=task, labels=labels, model=model,
                 dtype=dtype, options={"batch_size": batch_size}, progress=progress,

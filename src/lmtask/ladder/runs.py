@@ -137,7 +137,7 @@ def compare_specs(
 
 def evaluate_spec(
     data: DataArgs,
-    method: str,
+    method: str | None,
     out: str | os.PathLike[str],
     *,
     task: Any = None,
@@ -147,7 +147,23 @@ def evaluate_spec(
     options: Mapping[str, Any] | None = None,
     progress: bool = False,
 ) -> EvalRun:
-    """One method spec on the data's rows; the report folder goes to ``out``."""
+    """One method spec on the data's rows; the report folder goes to ``out``.
+
+    ``method`` None is what ``classify`` does: a built-in task's trained detector (the
+    code-language n-gram model) when no labels or model are named, else zero-shot.
+    """
+    if method is None:
+        from lmtask.ladder.classify import DEFAULT_METHOD, classifier_for
+        from lmtask.tasks import builtin_detector
+
+        if labels is None and model is None and builtin_detector(task) is not None:
+            out = check_writable_dir(out)
+            run = _rows_and_pool(data, False, out)
+            clf = classifier_for(None, task=task, options=options)
+            run.report = evaluate(clf, run.rows, progress=progress)
+            run.report.save(out)
+            return run
+        method = DEFAULT_METHOD
     specs = parse_specs([method])
     check_options(specs, options or {})
     out = check_writable_dir(out)
