@@ -348,3 +348,27 @@ def test_reports_folder_is_listed_and_confined(tmp_path):
         assert c.get("/reports/%2e%2e/secret.txt").status_code == 404
     finally:
         c.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ([], "nothing to serve"),
+        (["--method", "few-shot"], "describe a --task/--labels classifier"),
+        (["runs/a", "--task", "sentiment", "--name", "x", "--method", "zero-shot"], None),
+    ],
+)
+def test_serve_cli_refuses_what_it_cannot_serve(args, fragment, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+
+    started = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(k))
+    res = CliRunner().invoke(app, ["serve", *args])
+    if fragment is None:  # a valid mix: an artifact and a description, served side by side
+        assert res.exit_code == 0, res.output
+        assert started and started[0]["host"] == "127.0.0.1"
+        return
+    assert res.exit_code != 0 and fragment in res.output
+    assert not started
