@@ -115,7 +115,9 @@ def test_models_info_health_metrics_docs(code_client):
     assert 'lmtask_requests_total{route="/v1/classify",status="200"}' in metrics
     assert "lmtask_batch_texts_bucket" in metrics
     assert code_client.get("/openapi.json").json()["paths"]["/v1/classify"]
-    assert code_client.get("/docs").status_code == 200
+    docs = code_client.get("/docs")
+    assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+    assert code_client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200  # offline
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import os
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
@@ -142,13 +143,36 @@ def create_app(
 
     @app.get("/docs", include_in_schema=False, dependencies=auth)
     def docs() -> Response:
+        """Swagger UI from the swagger-ui-bundle package (offline); its CDN without it."""
         from fastapi.openapi.docs import get_swagger_ui_html
 
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="lmtask API")
+        local = {}
+        if _swagger_dir() is not None:
+            local = {"swagger_js_url": "/docs-assets/swagger-ui-bundle.js",
+                     "swagger_css_url": "/docs-assets/swagger-ui.css"}  # fmt: skip
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="lmtask API", **local)
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    def docs_assets(name: str) -> Response:
+        from fastapi.responses import FileResponse
+
+        folder = _swagger_dir()
+        if folder is None or name not in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            raise HTTPException(404, f"no asset {name!r}")
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return FileResponse(os.path.join(folder, name), media_type=kind)
 
     generate.register(app, auth)
     page.register(app, auth)
     return app
+
+
+def _swagger_dir() -> str | None:
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return str(swagger_ui_bundle.swagger_ui_path)
 
 
 def find_model(request: Request, name: str | None) -> ServedModel:
