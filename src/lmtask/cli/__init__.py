@@ -16,6 +16,7 @@ from lmtask.cli import batch as batch_cmd
 from lmtask.cli import catalog, classify, compare, datasets, evaluate, generate, predict, search
 from lmtask.cli import distill as distill_cmd
 from lmtask.cli import fit as fit_cmd
+from lmtask.cli import probe as probe_cmd
 from lmtask.cli import serve as serve_cmd
 from lmtask.cli import tune as tune_cmd
 from lmtask.cli.common import quiet_libraries
@@ -56,6 +57,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(datasets.datasets_app, name="datasets")
 generate.register(app)
 search.register(app)
+probe_cmd.register(app)
 batch_cmd.register(app)
 
 

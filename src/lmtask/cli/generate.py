@@ -5,6 +5,7 @@ lmtask generate "Good morning" --task translate --target-language German
 lmtask generate --input report.txt --whole-file --task answer --question "Who signed it?"
 lmtask generate --input notes.txt --task custom --template "Give a title for: {text}" --json
 cat article.txt | lmtask generate - --whole-file
+lmtask generate --input doc.txt --whole-file --task answer --question "Who?" --check
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +21,32 @@ from lmtask.cli.common import EncodingOpt, err, gather_texts, to_flags
 from lmtask.cli.common import fail as _fail
 from lmtask.engine.prompting import TruncationWarning
 from lmtask.errors import LmtaskError
+
+CHECKED = ("answer", "summarize")
+
+
+def _check(
+    sources: list[str],
+    answers: list[str],
+    model: str,
+    threshold: float,
+    n_samples: int,
+    config: Any,
+    dtype: str,
+    task: str,
+    fields: dict[str, str],
+) -> list[Any]:
+    """The hallucination check of each answer against its text (lmtask.probe)."""
+    from lmtask.probe.hallucination import check_support, sample_answers
+
+    samples = None
+    if n_samples:
+        samples = sample_answers(sources, n_samples, task=task, model=model, seed=config.seed,
+                                 dtype=dtype, max_new_tokens=config.max_new_tokens,
+                                 **fields)  # fmt: skip
+    return check_support(sources, answers, model=model, threshold=threshold, samples=samples,
+                         question=fields.get("question"), dtype=dtype,
+                         batch_size=config.batch_size)  # fmt: skip
 
 
 def _one_line(s: str) -> str:
@@ -29,6 +56,7 @@ def _one_line(s: str) -> str:
 def register(app: typer.Typer) -> None:
     """Add the ``generate`` command to ``app``."""
     from lmtask.models.registry import DEFAULT_MODEL
+    from lmtask.probe.hallucination import DEFAULT_THRESHOLD
 
     @app.command()
     def generate(
@@ -74,6 +102,27 @@ def register(app: typer.Typer) -> None:
         ] = False,
         batch_size: Annotated[int, typer.Option(min=1)] = 8,
         dtype: Annotated[str, typer.Option(help="auto, bfloat16 or float32.")] = "auto",
+        check: Annotated[
+            bool,
+            typer.Option(
+                "--check",
+                help="answer/summarize: score whether the text supports each sentence; "
+                "below --check-threshold print 'not supported by the text' instead.",
+            ),
+        ] = False,
+        check_threshold: Annotated[
+            float,
+            typer.Option(
+                min=0.0,
+                max=1.0,
+                help="Support below which an answer is withheld "
+                "(default: chosen on a dev set, see bench/RESULTS.md).",
+            ),
+        ] = DEFAULT_THRESHOLD,
+        check_samples: Annotated[
+            int,
+            typer.Option(min=0, help="--check: also sample N answers and report agreement."),
+        ] = 0,
     ) -> None:
         """Summarize, translate, answer a question or run your own prompt on texts."""
         out = sys.stdout
@@ -89,6 +138,8 @@ def register(app: typer.Typer) -> None:
             }
             tt = get_text_task(task)
             tt.resolve_fields(template, **fields)  # fail fast, before reading stdin or a model
+            if check and tt.name not in CHECKED:
+                raise LmtaskError(f"--check works with --task {' or '.join(CHECKED)}, not {task}")
             items = gather_texts(texts, input_file, whole_file, column, encoding)
             config = GenerationConfig(
                 max_new_tokens=max_new_tokens,
@@ -98,7 +149,7 @@ def register(app: typer.Typer) -> None:
                 seed=seed,
                 batch_size=batch_size,
             )
-            do_stream = len(items) == 1 and not as_json and not no_stream
+            do_stream = len(items) == 1 and not as_json and not no_stream and not check
 
             def show(piece: str) -> None:
                 nonlocal streamed
@@ -118,6 +169,11 @@ def register(app: typer.Typer) -> None:
                     dtype=dtype,
                     **fields,
                 )
+                checks = (
+                    _check(items, results, model, check_threshold, check_samples, config,
+                           dtype, tt.name, fields)
+                    if check else None
+                )  # fmt: skip
             for w in caught:
                 if issubclass(w.category, TruncationWarning):
                     err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
@@ -128,9 +184,17 @@ def register(app: typer.Typer) -> None:
         if do_stream:
             out.write("\n")
             return
-        for text, result in zip(items, results, strict=True):
+        for i, (text, result) in enumerate(zip(items, results, strict=True)):
+            c = checks[i] if checks is not None else None
+            shown = c.shown(result) if c is not None else result
             if as_json:
-                row = {"text": text, "task": tt.name, "output": result}
+                row = {"text": text, "task": tt.name, "output": shown}
+                if c is not None:
+                    row.update(generated=result, **c.to_dict())
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             else:
-                out.write(_one_line(result) + "\n")
+                out.write(_one_line(shown) + "\n")
+        if checks:
+            held = sum(not c.supported for c in checks)
+            err.print(f"[dim]note:[/] --check withheld {held} of {len(checks)} (support below "
+                      f"{check_threshold})", highlight=False)  # fmt: skip
