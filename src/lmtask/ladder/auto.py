@@ -6,7 +6,9 @@ estimated from timed probes on this machine), runs them cheapest first through t
 factory, picks the best by dev macro-F1, measures that one on the test rows, and saves it as
 a normal artifact in ``out``. Everything it tried is in ``out/compare`` (the ``compare``
 report, on the dev rows); each rung's own artifact is in ``out/rungs/<rung>``, so a killed
-run started again skips the rungs it finished.
+run started again skips the rungs it finished. The split is saved as ``out/split.json``
+(row indices into the rows fit read, after ``sample``): ``compare`` on those same rows with
+that split file trains on the same train rows and scores the same test rows.
 
 >>> import lmtask.ladder as ladder
 >>> args = ladder.DataArgs("tweets", sample=600)
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lmtask.atomic import check_writable_dir, write_atomic
-from lmtask.data import LabeledData, labels_for, load_data, split
+from lmtask.data import LabeledData, labels_for, load_data, save_split, split
 from lmtask.errors import InputError
 from lmtask.evaluation import Comparison, evaluate, result_row, save_comparison
 from lmtask.ladder.runs import DataArgs
@@ -172,6 +174,7 @@ def fit(
         raise InputError(f"{rows.source} has {len(rows)} labelled rows: fit needs at least 10 "
                          "(a train, a dev and a test part)")  # fmt: skip
     parts = split(rows, dev=dev_size, test=test_size, seed=data.seed)
+    save_split(parts, out / "split.json", rows.source)  # for compare on the same rows
     lbls = labels_for(rows, task, labels)
     n_eval = len(parts.dev) + len(parts.test)
     say(f"probing speed on this machine ({len(parts.train)} train, {len(parts.dev)} dev, "
