@@ -41,3 +41,17 @@ def test_bad_test_size_and_unlabelled_data(distinct_csv, tmp_path):
     bare.write_text("one\ntwo\n")
     with pytest.raises(InputError, match="has no labels"):
         load_data(bare)
+
+
+def test_a_split_file_is_never_ignored(distinct_csv, tmp_path):
+    """Its test rows are evaluated even by methods that need no examples; with --sample or
+    --examples it is refused rather than silently dropped."""
+    full = load_data(distinct_csv)
+    saved = tmp_path / "split.json"
+    rows, _ = select_rows(full, needs_examples=True, test_size=0.25, save_split_to=saved)
+    only, pool = select_rows(full, needs_examples=False, split_file=saved)
+    assert only.texts == rows.texts and pool is None
+    with pytest.raises(InputError, match="cannot be combined with --sample"):
+        select_rows(full, needs_examples=True, sample=8, split_file=saved)
+    with pytest.raises(InputError, match="not both"):
+        select_rows(full, needs_examples=True, examples=full, split_file=saved)

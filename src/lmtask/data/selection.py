@@ -85,6 +85,20 @@ def select_rows(
     save_split_to: str | os.PathLike[str] | None = None,
 ) -> tuple[LabeledData, LabeledData | None]:
     """(rows to evaluate, pool of examples or None); see the module docstring."""
+    if split_file is not None:  # its test rows are evaluated, whatever the methods need
+        if sample is not None:
+            raise InputError(
+                "--split names rows of the whole data, so it cannot be combined with --sample; "
+                "write the sample to a file (lmtask datasets export) and split that"
+            )
+        if examples is not None:
+            raise InputError("give --split (train rows are the examples) or --examples, not both")
+        parts = load_split(split_file, full)
+        if save_split_to is not None:
+            save_split(parts, save_split_to)
+        if not needs_examples:
+            return parts.test, None
+        examples, full, split_file = parts.train, parts.test, None
     if examples is None and not needs_examples:
         rows = stratified_sample(full, sample, seed=seed) if sample is not None else full
         return rows, None
