@@ -131,3 +131,19 @@ def test_label_description_must_be_one_string(tmp_path, label_yaml, message):
     p.write_text(f"labels:\n  happy: {label_yaml}\n  sad: {{}}\n")
     with pytest.raises(TaskError, match=message):
         Task.from_file(p)
+
+
+def test_every_built_in_task_ships_with_a_measured_number():
+    """No default ships unmeasured: each built-in task has its RESULTS.md line."""
+    from pathlib import Path
+
+    from lmtask.tasks import list_tasks
+    from lmtask.tasks.measured import MEASURED
+
+    results = (Path(__file__).resolve().parents[1] / "bench" / "RESULTS.md").read_text()
+    builtin = Path(__file__).resolve().parents[1] / "src" / "lmtask" / "tasks" / "builtin"
+    names = {p.stem for p in builtin.glob("*.yaml")}
+    assert names <= set(list_tasks()) and names == set(MEASURED)
+    for line in MEASURED.values():
+        for number in [w.strip(",;()") for w in line.split() if w[:2] == "0."]:
+            assert number in results, number

@@ -33,12 +33,14 @@ def models() -> None:
 
 
 def tasks() -> None:
-    """List the built-in and registered tasks with their labels."""
+    """List the built-in and registered tasks with their labels and measured accuracy."""
     from lmtask.tasks import get_task, list_tasks
+    from lmtask.tasks.measured import measured
 
-    table = Table(title="lmtask tasks")
+    table = Table(title="lmtask tasks (measured: bench/RESULTS.md)")
     table.add_column("task")
     table.add_column("labels")
+    table.add_column("measured")
     for name in list_tasks():
-        table.add_row(name, ", ".join(get_task(name).label_names))
+        table.add_row(name, ", ".join(get_task(name).label_names), measured(name))
     Console().print(table)
