@@ -147,6 +147,22 @@ def _plan(
     return chosen, skipped
 
 
+def _more(
+    skipped: dict[str, str], n_train: int, n_eval: int, probe: Probe, left: float, scale: float
+) -> list[Rung]:
+    """The cheapest rung skipped for time that fits in ``left`` seconds now, its estimate
+    scaled by how the rungs run so far compared with theirs (so a plan made on a slow probe
+    is corrected once the first rungs finish early)."""
+    scale = min(max(scale, 0.25), 4.0)
+    fits = [r for r in RUNGS if skipped.get(r.name, "").startswith("estimated")
+            and estimate(r, n_train, n_eval, probe) * scale <= left]  # fmt: skip
+    if not fits:
+        return []
+    rung = min(fits, key=lambda r: estimate(r, n_train, n_eval, probe))
+    del skipped[rung.name]
+    return [rung]
+
+
 def fit(
     data: DataArgs,
     out: str | os.PathLike[str],
@@ -185,15 +201,26 @@ def fit(
     results: list[dict[str, Any]] = []
     made: dict[str, Any] = {}  # rungs fitted in this run, kept in memory
     cmp_dir = out / "compare"
-    for i, rung in enumerate(plan, 1):
+    queue, i = list(plan), 0
+    est_sum = real_sum = 0.0  # estimates vs measured time of the rungs run so far
+    while True:
         left = budget_s - (time.perf_counter() - start)
+        if not queue:  # the plan is done: with time left, add what fits now (re-estimated)
+            queue = _more(skipped, len(parts.train), n_eval, probe, left,
+                          real_sum / est_sum if est_sum else 1.0)  # fmt: skip
+            if not queue:
+                break
+            say(f"{left:.0f} s left: adding {queue[0].name}")
+        rung = queue.pop(0)
+        i += 1
         est = estimate(rung, len(parts.train), n_eval, probe)
-        say(f"[{i}/{len(plan)}] {rung.name} (about {est:.0f} s; {max(left, 0):.0f} s left)")
+        say(f"[{i}] {rung.name} (about {est:.0f} s; {max(left, 0):.0f} s left)")
         rung_dir = out / "rungs" / rung.name
         if (rung_dir / "manifest.json").is_file() and (rung_dir / "dev.json").is_file():
             results.append(json.loads((rung_dir / "dev.json").read_text()))
             say(f"    {rung.name}: done in an earlier run, kept")
             continue
+        t0 = time.perf_counter()
         clf = build_and_fit(rung.spec, parts.train, task=task, labels=lbls,
                             model=rung.model or model, dtype=dtype)  # fmt: skip
         report = evaluate(clf, parts.dev, progress=progress)
@@ -202,6 +229,7 @@ def fit(
         write_atomic(rung_dir / "dev.json", json.dumps(row, default=str) + "\n")
         results.append(row)
         made[rung.name] = clf
+        est_sum, real_sum = est_sum + est, real_sum + time.perf_counter() - t0
         say(f"    {rung.name}: dev macro-F1 {report.macro_f1:.3f}, accuracy {report.accuracy:.3f}")
     tried = [r for r in results if r["method"] != "majority"] or results
     best = max(tried, key=lambda r: (r["macro_f1"], r["accuracy"]))["method"]
