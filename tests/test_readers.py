@@ -241,3 +241,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_txt_line_is_not_cut_at_unicode_line_separators(tmp_path):
+    from lmtask.data import read_table
+
+    path = tmp_path / "t.txt"
+    path.write_text("one\u2028still one\r\ntwo\x85also two\n\nthree\n", encoding="utf-8")
+    assert read_table(path).texts == ["one\u2028still one", "two\x85also two", "three"]

@@ -324,7 +324,8 @@ def read_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> Labeled
     if not p.is_file():
         raise InputError(f"file not found: {p} (check the path; it is relative to {Path.cwd()})")
     text = read_text(p, encoding)
-    texts = [line.rstrip("\r\n") for line in text.splitlines() if line.strip()]
+    # "\n" (and "\r\n") end a line; str.splitlines would also cut at U+2028, U+0085, ...
+    texts = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
     if not texts:
         raise InputError(f"{p} is empty: write one text per line")
     return LabeledData(texts=texts, labels=None, source=str(p))
