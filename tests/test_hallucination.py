@@ -79,16 +79,9 @@ def test_check_support_thresholds_and_errors(tiny):
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    from lmtask.cli.generate import register
+    from lmtask.cli import app as main_app  # the real CLI, every command registered
 
-    app = typer.Typer()
-
-    @app.callback()
-    def _main() -> None:
-        pass
-
-    register(app)
-    return app
+    return main_app
 
 
 def test_generate_check_cli(app, tiny, monkeypatch):

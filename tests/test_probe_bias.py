@@ -175,16 +175,9 @@ def test_user_wordlist_extends_the_probe(tmp_path):
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    from lmtask.cli.probe import register
+    from lmtask.cli import app as main_app  # the real CLI, every command registered
 
-    app = typer.Typer()
-
-    @app.callback()
-    def _main() -> None:
-        pass
-
-    register(app)
-    return app
+    return main_app
 
 
 def test_cli_fail_above_and_data(app, tmp_path, monkeypatch):

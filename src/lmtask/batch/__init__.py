@@ -22,29 +22,14 @@ from lmtask.batch.rows import predict_table, prob_column
 from lmtask.batch.runner import ENGINES, BatchResult, run_batch
 
 
-def predict_dataset(
-    ds: Any,
-    spec: Any,
-    *,
-    text_column: str = "text",
-    batch_size: int = 64,
-    concurrency: int = 1,
-    num_gpus: float = 0.0,
-    num_cpus: float = 1.0,
-) -> Any:
+def predict_dataset(ds: Any, spec: Any, **options: Any) -> Any:
     """``ds`` (a ``ray.data.Dataset``) with ``label``, ``p_<label>`` and ``error`` added by
-    ``concurrency`` actors that each build ``spec`` once (lazy: runs when consumed)."""
+    actors that each build ``spec`` once; ``options`` as
+    :func:`lmtask.batch.ray_engine.predict_dataset` (``text_column``, ``batch_size``,
+    ``concurrency``, ``num_gpus``, ...). Imported here lazily: Ray loads only when used."""
     from lmtask.batch.ray_engine import predict_dataset as _predict_dataset
 
-    return _predict_dataset(
-        ds,
-        spec,
-        text_column=text_column,
-        batch_size=batch_size,
-        concurrency=concurrency,
-        num_gpus=num_gpus,
-        num_cpus=num_cpus,
-    )
+    return _predict_dataset(ds, spec, **options)
 
 
 __all__ = [
