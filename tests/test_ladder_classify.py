@@ -55,3 +55,16 @@ def test_classifier_spec_builds_from_an_artifact_or_a_description(tmp_path):
     assert ClassifierSpec(artifact=str(tmp_path / "code")).name == "code"
     with pytest.raises(InputError, match="name a classifier"):
         ClassifierSpec(method="zero-shot")
+
+
+@pytest.mark.parametrize(
+    ("kw", "fragment"),
+    [({"labels": "a,a"}, "duplicate label"), ({"labels": " , "}, "label"),
+     ({"task": "no-such-task"}, "no-such-task")],
+)  # fmt: skip
+def test_classifier_spec_refuses_bad_labels_and_tasks_before_any_work(kw, fragment):
+    from lmtask.errors import LmtaskError
+    from lmtask.ladder import ClassifierSpec
+
+    with pytest.raises(LmtaskError, match=fragment):
+        ClassifierSpec(**kw)

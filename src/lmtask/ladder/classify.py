@@ -92,6 +92,10 @@ class ClassifierSpec:
             raise InputError("give a saved artifact or --task/--labels/--method, not both")
         if self.artifact is None and self.task is None and self.labels is None:
             raise InputError("name a classifier: a saved artifact folder, --task or --labels")
+        if self.artifact is None:  # an unknown task, empty or repeated labels: refused now,
+            from lmtask.tasks import resolve_task  # not after a server or a batch has started
+
+            resolve_task(self.task, self.labels)
 
     @property
     def name(self) -> str:
