@@ -64,20 +64,23 @@ def prepare(name: str, work: Path, n_dev: int, n_texts: int) -> tuple[Path, Path
     return texts_file, dev_file, sorted(set(data.labels or []))
 
 
-def run_set(name: str, work: Path, n_dev: int, n_texts: int) -> dict[str, Any]:
+def run_set(
+    name: str, work: Path, n_dev: int, n_texts: int, student: str = STUDENT
+) -> dict[str, Any]:
     from lmtask import ladder
 
     texts_file, dev_file, labels = prepare(name, work, n_dev, n_texts)
     out = work / f"{name}-student"
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
-    run = ladder.distill(texts_file, TEACHER, out, student=STUDENT, labels=labels,
+    run = ladder.distill(texts_file, TEACHER, out, student=student, labels=labels,
                          dev=dev_file, on_event=lambda m: print(m, flush=True))  # fmt: skip
     t, s = run.dev["teacher"], run.dev["student"]
     command = (f"lmtask distill {texts_file} --teacher {TEACHER} --labels {','.join(labels)} "
-               f"--dev {dev_file} --out {out}")  # fmt: skip
+               f"--dev {dev_file} --out {out}"
+               + (f" --student {student}" if student != STUDENT else ""))  # fmt: skip
     return {"set": name, "labels": labels, "n_texts": run.n_texts, "n_dev": t["n"],
-            "teacher": t, "student": s, "teacher_spec": TEACHER, "student_spec": STUDENT,
+            "teacher": t, "student": s, "teacher_spec": TEACHER, "student_spec": student,
             "accuracy_gap": s["accuracy"] - t["accuracy"],
             "speed_ratio": s["texts_per_s"] / t["texts_per_s"],
             "wall_s": time.perf_counter() - t0, "load_avg_1m": [load0, os.getloadavg()[0]],
@@ -99,16 +102,26 @@ def respeed(name: str, work: Path, rounds: int = 2) -> dict[str, Any]:
     teacher.predict(dev.texts[:8])  # warm-up: prefix cache, calibration passes
     student.predict(dev.texts[:8])
     best = {"teacher": 0.0, "student": 0.0}
+    acc: dict[str, float] = {}
     loads = [os.getloadavg()[0]]
     for _ in range(rounds):
         for who, clf in (("teacher", teacher), ("student", student)):
             t0 = time.perf_counter()
-            clf.predict(dev.texts)
+            preds = clf.predict(dev.texts)
             best[who] = max(best[who], len(dev) / (time.perf_counter() - t0))
+            acc[who] = sum(p.label == y for p, y in zip(preds, dev.labels, strict=True)) / len(dev)
         loads.append(os.getloadavg()[0])
+    dtypes = {"teacher": str(teacher.lm.dtype).removeprefix("torch."),
+              "student": str(student.predict_dtype()).removeprefix("torch.")}  # fmt: skip
     return {**best, "ratio": best["student"] / best["teacher"], "rounds": rounds,
-            "load_avg_1m": loads, "n": len(dev),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
+            "accuracy": acc, "dtypes": dtypes, "load_avg_1m": loads, "n": len(dev),
+            "cpu": _cpu(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
+
+
+def _cpu() -> str:
+    from lmtask.models.dtype import _cpu_name
+
+    return _cpu_name()
 
 
 def render(results: dict[str, Any]) -> str:
@@ -160,18 +173,20 @@ def main() -> None:
         action="store_true",
         help="only time teacher and student again on the dev rows (after a run)",
     )
+    ap.add_argument("--student", default=STUDENT, help="student spec (default: %(default)s)")
+    ap.add_argument("--results", type=Path, default=OUT, help="results JSON (default: %(default)s)")
     ap.add_argument("--render", action="store_true")
     args = ap.parse_args()
-    results = json.loads(OUT.read_text()) if OUT.is_file() else {}
+    results = json.loads(args.results.read_text()) if args.results.is_file() else {}
     if args.respeed:
         for name in args.sets.split(","):
             results[name]["respeed"] = respeed(name, args.work)
-            OUT.write_text(json.dumps(results, indent=1) + "\n")
+            args.results.write_text(json.dumps(results, indent=1) + "\n")
     elif not args.render:
         for name in args.sets.split(","):
-            results[name] = run_set(name, args.work, args.dev_rows, args.texts)
-            OUT.parent.mkdir(parents=True, exist_ok=True)
-            OUT.write_text(json.dumps(results, indent=1) + "\n")
+            results[name] = run_set(name, args.work, args.dev_rows, args.texts, args.student)
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(json.dumps(results, indent=1) + "\n")
     print(render(results))
 
 

@@ -123,6 +123,12 @@ def main() -> None:
         action="store_true",
         help="only the winner on the test rows (e.g. for a larger model)",
     )
+    ap.add_argument(
+        "--per-model",
+        action="store_true",
+        help="also run each model's own winner (best mean on that model's selection rows) "
+        "on the test rows",
+    )
     args = ap.parse_args()
     results = json.loads(OUT.read_text()) if OUT.is_file() else {}
     if not args.render:
@@ -136,7 +142,10 @@ def main() -> None:
                 for name, (sel, test) in sets.items():
                     rows = sel if phase == "selection" else test
                     cands = list(CANDIDATES) if name == "tweets" else CORE
-                    for cand in cands if phase == "selection" else [best(results)]:
+                    winners = [best(results)]
+                    if args.per_model and phase == "test" and _has_selection(results, model):
+                        winners = list(dict.fromkeys([*winners, best(results, model)]))
+                    for cand in cands if phase == "selection" else winners:
                         key = f"{model}|{phase}|{name}|{cand}"
                         todo = [key] if phase == "test" else [key + v for v in VARIANTS]
                         if all(k in results for k in todo):
@@ -154,6 +163,10 @@ def main() -> None:
 
 def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
+
+
+def _has_selection(results: dict[str, Any], model: str) -> bool:
+    return any(k.startswith(model + "|selection|") for k in results)
 
 
 def best(results: dict[str, Any], model: str | None = None) -> str:
@@ -192,15 +205,19 @@ def render(results: dict[str, Any]) -> str:
         maj = [results[f"{model}|selection|{s}|{cands[0]}"]["majority_macro_f1"] for s in sets]
         lines.append("| majority class | " + " | ".join(f"{x:.3f}" for x in maj)
                      + f" | {_mean(maj):.3f} |")  # fmt: skip
-        tests = {k.split("|")[2]: (k.split("|")[3], r) for k, r in results.items()
-                 if k.startswith(model + "|test|")}  # fmt: skip
-        if tests:
-            lines += ["", f"Held-out test rows (disjoint from the selection rows) for the "
-                      f"winner on mean macro-F1 over models and sets, "
-                      f"`{next(iter(tests.values()))[0]}`:", "",
+        winner, own = best(results), best(results, model) if sets else None
+        for cand in dict.fromkeys([winner, own]):
+            tests = {k.split("|")[2]: r for k, r in results.items()
+                     if k.startswith(model + "|test|") and k.split("|")[3] == cand}  # fmt: skip
+            if not tests:
+                continue
+            why = ("the winner on mean macro-F1 over models and sets" if cand == winner
+                   else "this model's own winner (best mean on its selection rows)")  # fmt: skip
+            lines += ["", f"Held-out test rows (disjoint from the selection rows) for {why}, "
+                      f"`{cand}`:", "",
                       "| set | macro-F1 | accuracy | majority macro-F1 | majority accuracy |",
                       "|---|---|---|---|---|"]  # fmt: skip
-            for s, (_, r) in sorted(tests.items()):
+            for s, r in sorted(tests.items()):
                 maj = f"{r['majority_macro_f1']:.3f} | {r['majority_accuracy']:.3f}"
                 lines.append(f"| {s} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | {maj} |")
         lines.append("")

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import lmtask
 from lmtask.artifacts import ArtifactError
@@ -79,6 +80,40 @@ def test_predictions_are_probabilities(head_clf):
     assert head_clf.predict([]) == []
 
 
+def test_batches_by_length_give_each_text_its_own_scores(head_clf):
+    """Texts are sorted by length into batches: every row still belongs to its own text."""
+    texts = ["a much longer text " * 6, "short", "mid sized text here", "x", "good good"]
+    head_clf.dtype = "float32"
+    together = head_clf.logits(texts)
+    alone = np.concatenate([head_clf.logits([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+
+
+def test_bfloat16_predictions_are_close_to_float32(head_clf):
+    texts = ["great fun", "awful dull", "fine", "so so good " * 5]
+    head_clf.dtype = "float32"
+    exact = head_clf.logits(texts)
+    head_clf.dtype = "bfloat16"
+    try:
+        assert head_clf.predict_dtype() is torch.bfloat16
+        approx = head_clf.logits(texts)
+    finally:
+        head_clf.dtype = "auto"
+    assert approx.dtype == np.float32 and not np.array_equal(approx, exact)  # it did run bf16
+    np.testing.assert_allclose(approx, exact, atol=0.3)  # a tiny random model; real: below
+
+
+def test_layers_keeps_the_first_layers_and_saves_them(tiny_bert, tmp_path):
+    clf = _train(Finetune, tiny_bert, layers=1)
+    assert clf.model.config.num_hidden_layers == 1 and len(clf.model.bert.encoder.layer) == 1
+    back = lmtask.load(lmtask.save(clf, tmp_path / "a"))
+    assert back.model.config.num_hidden_layers == 1
+    clf.dtype = back.dtype = "float32"
+    np.testing.assert_array_equal(back.logits(X), clf.logits(X))
+    with pytest.raises(InputError, match=r"layers=3: .* has 2 transformer layers"):
+        Finetune(model=tiny_bert, layers=3, **FAST).fit(X, Y)
+
+
 def test_long_text_is_truncated_with_warning(head_clf, caplog):
     with caplog.at_level("WARNING"):
         head_clf.predict(["good " * 200])
@@ -143,8 +178,8 @@ def test_unusable_settings_are_refused(tiny_bert):
         Finetune(model=tiny_bert).predict(["x"])
     with pytest.raises(LmtaskError, match="unknown model"):
         Finetune(model="no-such-model").fit(X, Y)
-    with pytest.raises(InputError, match="float32"):
-        Finetune(model=tiny_bert, dtype="bfloat16")
+    with pytest.raises(InputError, match="float16"):
+        Finetune(model=tiny_bert, dtype="float16")
     clf = Finetune(task=None, labels=None, model=tiny_bert, dtype="auto", mode="head")  # as the CLI
     assert clf.needs_training_data and clf.config.mode == "head" and clf.config.model == tiny_bert
 
@@ -198,4 +233,9 @@ def test_real_minilm_head_learns_sentiment():
     acc = np.mean([p.label == y for p, y in zip(clf.predict(texts), labels, strict=True)])
     print(f"accuracy on the 40 training sentences: {acc:.2f}")
     assert acc > 0.7, acc
+    clf.dtype = "float32"
+    exact = np.array([p.scores["positive"] for p in clf.predict(texts)])
+    clf.dtype = "bfloat16"
+    approx = np.array([p.scores["positive"] for p in clf.predict(texts)])
+    assert np.abs(approx - exact).max() < 0.02, np.abs(approx - exact).max()
     assert set(clf.trained_tensors()) == {"classifier.weight", "classifier.bias"}

@@ -56,6 +56,10 @@ class FinetuneConfig(TrainConfig):
         0.1, "share held out as dev set when none is given", min=0, max=0.9
     )
     predict_batch_size: int = option(32, "texts per forward pass when predicting", min=1)
+    layers: int | None = option(
+        None, "keep only the first N transformer layers of the base (a smaller, faster "
+        "model, e.g. a distillation student); none: all", min=1,
+    )  # fmt: skip
     lora_r: int = option(8, "LoRA rank", min=1)
     lora_alpha: int = option(16, "LoRA scaling numerator", min=1)
     lora_dropout: float = option(0.1, "LoRA dropout", min=0, max=0.99)
@@ -97,8 +101,11 @@ def check_base(state: dict[str, Any]) -> None:
         )
 
 
-def _load_base(src: str, labels: list[str], seed: int) -> tuple[Any, Any, list[str]]:
-    """(model, tokenizer, names of newly initialised parameters)."""
+def _load_base(
+    src: str, labels: list[str], seed: int, layers: int | None = None
+) -> tuple[Any, Any, list[str]]:
+    """(model, tokenizer, names of newly initialised parameters); ``layers``: keep only the
+    first ``layers`` transformer layers (the rest of the checkpoint is not loaded)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -107,6 +114,12 @@ def _load_base(src: str, labels: list[str], seed: int) -> tuple[Any, Any, list[s
     hf_logging.set_verbosity_error()  # "some weights are newly initialized": we know
     try:
         tok = AutoTokenizer.from_pretrained(src)
+        if layers:
+            from transformers import AutoConfig
+
+            have = getattr(AutoConfig.from_pretrained(src), "num_hidden_layers", None)
+            if have is None or layers > have:
+                raise InputError(f"layers={layers}: {src} has {have or 'no'} transformer layers")
         if tok.pad_token is None:  # decoders: pad with EOS
             tok.pad_token = tok.eos_token
         torch.manual_seed(seed)  # the new head's initialisation is reproducible
@@ -117,11 +130,13 @@ def _load_base(src: str, labels: list[str], seed: int) -> tuple[Any, Any, list[s
             label2id={lb: i for i, lb in enumerate(labels)},
             dtype=torch.float32,
             output_loading_info=True,
+            **({"num_hidden_layers": layers} if layers else {}),
         )
     except OSError as e:
         raise LmtaskError(f"cannot load {src} as a sequence classifier: {e}") from None
     finally:
         hf_logging.set_verbosity(verbosity)
+
     model.config.pad_token_id = tok.pad_token_id
     return model, tok, sorted(info.get("missing_keys", []))
 
@@ -169,8 +184,12 @@ class _FinetuneBase(Classifier):
         config: FinetuneConfig | None = None,
         **options: Any,
     ) -> None:
-        if dtype not in ("auto", "float32"):
-            raise InputError(f"fine-tuning trains in float32; dtype={dtype!r} is not supported")
+        from lmtask.models.dtype import resolve_dtype
+
+        if resolve_dtype(dtype) is torch.float16:
+            raise InputError("fine-tuned classifiers predict in float32 or bfloat16 (training is "
+                             "always float32); dtype='float16' is not supported")  # fmt: skip
+        self.dtype = dtype
         self.config = self.make_config(config, options)
         if model is not None:
             self.config.model = str(model)
@@ -184,7 +203,8 @@ class _FinetuneBase(Classifier):
     # -- building -----------------------------------------------------------------------
     def _build(self) -> None:
         src, self.base_hash = resolve_base(self.config.model)
-        self.model, self.tokenizer, self.new_keys = _load_base(src, self.labels, self.config.seed)
+        c = self.config
+        self.model, self.tokenizer, self.new_keys = _load_base(src, self.labels, c.seed, c.layers)
         mode = self.config.mode
         if mode == "head":
             head = set(_head_names(self.model, self.new_keys))
@@ -261,26 +281,43 @@ class _FinetuneBase(Classifier):
         return self
 
     # -- prediction ---------------------------------------------------------------------
+    def predict_dtype(self) -> torch.dtype:
+        """The dtype predictions run in: ``dtype`` resolved for the model's device ("auto":
+        bfloat16 where this CPU or GPU multiplies it faster, as for language models; training
+        is always float32). Set ``clf.dtype = "float32"`` for exact float32 scores."""
+        from lmtask.models.dtype import resolve_dtype
+
+        dev = next(self.model.parameters()).device
+        return resolve_dtype(self.dtype, dev.type)
+
     @torch.no_grad()
     def logits(self, texts: Sequence[str] | str) -> np.ndarray:
+        """Raw head outputs, one row per text. Texts run in batches of similar length (less
+        padding), in :meth:`predict_dtype` (bfloat16 under autocast: the weights stay float32)."""
         if self.model is None:
             raise LmtaskError("this classifier is not trained: call fit(texts, labels) first")
         texts = check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
         self.model.eval()
-        n_long = 0
         dev = next(self.model.parameters()).device
-        out = []
+        dtype = self.predict_dtype()
         size, lim = self.config.predict_batch_size, self.max_length
+        lengths = [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
+        n_long = sum(n > lim for n in lengths)
+        order = np.argsort(lengths, kind="stable")
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         for i in range(0, len(texts), size):
-            batch = texts[i : i + size]
-            n_long += sum(len(ids) > lim for ids in self.tokenizer(batch)["input_ids"])
+            idx = order[i : i + size]
             enc = self.tokenizer(
-                batch, truncation=True, max_length=lim, padding=True, return_tensors="pt"
-            )
-            out.append(self.model(**enc.to(dev)).logits.float().cpu().numpy())
+                [texts[j] for j in idx], truncation=True, max_length=lim, padding=True,
+                return_tensors="pt",
+            )  # fmt: skip
+            with torch.autocast(dev.type, dtype=dtype, enabled=dtype != torch.float32):
+                out[idx] = self.model(**enc.to(dev)).logits.float().cpu().numpy()
         if n_long:
             log.warning("%d text(s) longer than max_length=%d tokens were truncated", n_long, lim)
-        return np.concatenate(out) if out else np.zeros((0, len(self.labels)))
+        return out
 
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         z = self.logits(texts)
