@@ -3,7 +3,8 @@
 What it measures, in one run, on the same test rows of the corpus built by
 ``bench/build_code_corpus.py`` (split by package: no test package is trained on):
 
-1. **ngram** (``lmtask.methods.Ngram``, default options, chosen on dev): trained on ``train``
+1. **ngram** (``lmtask.methods.Ngram``, the options ``OPTIONS`` of bench/train_code_detector.py,
+   chosen on dev by its ``--sweep``): trained on ``train``
    (training seconds reported); also trained on ``train+dev`` (the settings stay those picked
    on dev). Its ``min_confidence`` for "unknown" is picked on dev: the lowest threshold at
    which dev accuracy on the answered rows reaches ``--target-precision``.
@@ -52,6 +53,7 @@ import lmtask
 from lmtask.data.code import DEFAULT_OUT, LANGUAGES
 from lmtask.methods import Ngram
 from results_md import write_section
+from train_code_detector import OPTIONS
 
 HEADING = "## Code-language detectors (bench/code_detector.py)"
 PAIRS = [("C", "C++"), ("JavaScript", "TypeScript"), ("Java", "Kotlin", "Scala"),
@@ -246,7 +248,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tools = res["tools"]
 
     # ngram, trained on train; min_confidence picked on dev
-    clf = Ngram(task="code-language")
+    clf = Ngram(task="code-language", **OPTIONS)
     t0 = time.perf_counter()
     clf.fit([r["text"] for r in train], [r["label"] for r in train])
     train_s = time.perf_counter() - t0
@@ -285,7 +287,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
     # ngram on train+dev (same options)
-    both = Ngram(task="code-language")
+    both = Ngram(task="code-language", **OPTIONS)
     t0 = time.perf_counter()
     both.fit([r["text"] for r in train + dev], [r["label"] for r in train + dev])
     both_s = time.perf_counter() - t0

@@ -12,8 +12,8 @@ from __future__ import annotations
 MEASURED: dict[str, str] = {
     "sentiment": "zero-shot: 0.434 accuracy on 1,000 tweets (majority 0.424, VADER 0.437)",
     "topic": "zero-shot: 0.596 accuracy on 2,225 bbc-news articles (majority 0.230)",
-    "code-language": "detector: 0.903 accuracy, 0.896 macro-F1 on 2,100 test snippets; "
-    "zero-shot: 0.71 (0.5B model), 0.90 (1.5B) on 100 of them",
+    "code-language": "detector: 0.926 accuracy, 0.927 macro on 3,854 test snippets; "
+    "zero-shot: 0.71 (0.5B model), 0.90 (1.5B) on 100 snippets of an earlier test split",
 }
 
 

@@ -10,11 +10,14 @@ Packages reserved for independent evaluation (``shared/DATA.md``) are refused by
 their Debian source package, and the Python standard library is never read.
 
 One job a module: ``languages`` (the 25 languages, a file's language), ``reserved`` (the
-reserved packages), ``sources`` (:class:`Source`, the ``SOURCES`` table), ``command``,
-``archives``, ``debian`` and ``download`` (fetching and extracting), ``filters`` (comments,
-licence headers, generated files), ``dedup``, ``snippets`` (windows from one tree), ``split``
-(by package), ``builder`` (the whole build, its manifest, resume) and ``extra`` (more
-training windows from the packages of the training sides).
+reserved packages), ``sources`` (:class:`Source`, the ``SOURCES`` table) and
+``sources_added`` (the packages added in builder version 2), ``command``, ``archives``,
+``debian`` and ``download`` (fetching and extracting), ``filters`` (comments, licence
+headers, generated files), ``prose`` (windows that are mostly prose or embedded text: YAML
+block scalars, JSON in YAML, Markdown code fences), ``dedup``, ``snippets`` (windows from one
+tree), ``split`` (by package, with a minimum of packages per side), ``builder`` (the whole
+build, its manifest, resume) and ``extra`` (more training windows from the packages of the
+training sides).
 
 >>> language_of("src/app/main.py"), language_of("GNUmakefile"), language_of("x.h")
 ('Python', 'Makefile', None)
@@ -47,6 +50,7 @@ from lmtask.data.code.download import fetch, fetched_meta
 from lmtask.data.code.extra import build_extra
 from lmtask.data.code.filters import comment_mask, is_generated, strip_licence_header
 from lmtask.data.code.languages import LANGUAGES, language_of
+from lmtask.data.code.prose import foreign_mask, is_text_dominated
 from lmtask.data.code.reserved import REGISTRIES, check_allowed
 from lmtask.data.code.snippets import (
     MAX_LINES,
@@ -76,7 +80,9 @@ __all__ = [
     "corpus_table",
     "fetch",
     "fetched_meta",
+    "foreign_mask",
     "is_generated",
+    "is_text_dominated",
     "language_of",
     "load_manifest",
     "snippets_from_tree",

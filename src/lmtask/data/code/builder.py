@@ -28,7 +28,7 @@ from lmtask.data.code.sources import SOURCES, Source
 from lmtask.data.code.split import SPLITS, split_by_package
 from lmtask.errors import InputError
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"  # 2: the prose filter, more packages, min_packages per side
 DEFAULT_OUT = Path.home() / ".cache" / "lmtask-corpus" / "code-languages"
 
 
@@ -107,6 +107,7 @@ def build(
     test: float = 0.25,
     max_per_package: int = 40,
     max_incidental: int = 8,
+    min_packages: int = 4,
     work_dir: str | os.PathLike[str] | None = None,
     keep_trees: bool = False,
     strict: bool = False,
@@ -198,13 +199,19 @@ def build(
     snippet_groups = {
         f"{pkg.source.provenance_registry}:{pkg.source.name}": pkg.group for pkg in packages
     }
-    parts = split_by_package(kept, seed=seed, dev=dev, test=test, groups=snippet_groups)
+    parts = split_by_package(
+        kept, seed=seed, dev=dev, test=test, groups=snippet_groups, min_packages=min_packages
+    )
     side_of = {}
     for side, rows in parts.items():
         for r in rows:
             side_of[f"{r['registry']}:{r['package']}"] = side
     prov = {p.source.key: f"{p.source.provenance_registry}:{p.source.name}" for p in packages}
 
+    # Extra windows (lmtask.data.code.extra) follow the split they were cut for: a new split
+    # may have moved their packages to another side.
+    for stale in out.glob("extra-*.jsonl"):
+        stale.unlink()
     order = ("text", "label", "package", "version", "registry", "path", "start_line")
     for side in SPLITS:
         rows = sorted(
@@ -218,19 +225,24 @@ def build(
     counts = {
         side: dict(sorted(Counter(r["label"] for r in parts[side]).items())) for side in SPLITS
     }
-    pkg_counts = {
-        side: dict(
-            sorted(
-                Counter(
-                    lang
-                    for key, c in per_pkg.items()
-                    for lang in c
-                    if side_of.get(prov[key]) == side
-                ).items()
+
+    def _pkg_counts(least: int) -> dict[str, dict[str, int]]:
+        """Packages with at least ``least`` snippets of a language, per side and language."""
+        return {
+            side: dict(
+                sorted(
+                    Counter(
+                        lang
+                        for key, c in per_pkg.items()
+                        for lang, n in c.items()
+                        if n >= least and side_of.get(prov[key]) == side
+                    ).items()
+                )
             )
-        )
-        for side in SPLITS
-    }
+            for side in SPLITS
+        }
+
+    pkg_counts = _pkg_counts(1)
     manifest = {
         "builder": "lmtask.data.code",
         "builder_version": BUILDER_VERSION,
@@ -240,6 +252,7 @@ def build(
         "window_lines": [MIN_LINES, MAX_LINES],
         "max_per_package": max_per_package,
         "max_incidental": max_incidental,
+        "min_packages": min_packages,
         "languages": list(LANGUAGES),
         "missing_languages": [
             lang for lang in LANGUAGES if not any(lang in counts[s] for s in SPLITS)
@@ -247,6 +260,7 @@ def build(
         "totals": {side: len(parts[side]) for side in SPLITS},
         "counts": counts,
         "package_counts": pkg_counts,
+        "package_counts_min5": _pkg_counts(5),  # the packages the split's minimum counts
         "packages": [
             {
                 "registry": pkg.source.provenance_registry,
@@ -278,15 +292,21 @@ def load_manifest(out_dir: str | os.PathLike[str] = DEFAULT_OUT) -> dict[str, An
 
 def corpus_table(manifest: dict) -> str:
     """Snippets (and packages) per language and split, as a Markdown table."""
+    five = "package_counts_min5" in manifest
     rows = [
-        "| language | train | dev | test | packages train/dev/test |",
-        "|---|---:|---:|---:|---|",
+        "| language | train | dev | test | packages train/dev/test |"
+        + (" with >= 5 snippets |" if five else ""),
+        "|---|---:|---:|---:|---|" + ("---|" if five else ""),
     ]
     counts, pkgs = manifest["counts"], manifest["package_counts"]
     for lang in manifest["languages"]:
         n = [counts[s].get(lang, 0) for s in SPLITS]
         p = "/".join(str(pkgs[s].get(lang, 0)) for s in SPLITS)
+        if five:
+            p += " | " + "/".join(
+                str(manifest["package_counts_min5"][s].get(lang, 0)) for s in SPLITS
+            )
         rows.append(f"| {lang} | {n[0]} | {n[1]} | {n[2]} | {p} |")
     t = manifest["totals"]
-    rows.append(f"| **all** | {t['train']} | {t['dev']} | {t['test']} | |")
+    rows.append(f"| **all** | {t['train']} | {t['dev']} | {t['test']} | |" + (" |" if five else ""))
     return "\n".join(rows)

@@ -19,6 +19,7 @@ from lmtask.data.code.filters import (
     strip_licence_header,
 )
 from lmtask.data.code.languages import MAX_FILE_BYTES, language_of
+from lmtask.data.code.prose import TEXT_DOMINATED, foreign_mask
 from lmtask.data.code.reserved import is_stdlib_path
 from lmtask.errors import InputError
 
@@ -61,9 +62,16 @@ def _first_line(p: Path) -> str:
 
 
 def _windows(
-    lines: list[str], mask: list[bool], body_start: int, rng: random.Random, k: int
+    lines: list[str],
+    mask: list[bool],
+    body_start: int,
+    rng: random.Random,
+    k: int,
+    foreign: list[bool] | None = None,
 ) -> list[tuple[int, int]]:
-    """Up to ``k`` non-overlapping (start, end) windows of 5-40 lines, mostly code."""
+    """Up to ``k`` non-overlapping (start, end) windows of 5-40 lines, mostly code, and
+    (``foreign``: :func:`~lmtask.data.code.prose.foreign_mask` of the file) less than half
+    prose or embedded text."""
     n = len(lines) - body_start
     if n < MIN_LINES:
         return []
@@ -86,6 +94,10 @@ def _windows(
         code = sum(1 for i in range(s, e) if lines[i].strip() and not mask[i])
         if code < 3 or code < 0.5 * (e - s):
             continue
+        if foreign is not None:
+            n_text = sum(1 for i in range(s, e) if lines[i].strip())
+            if sum(foreign[s:e]) >= TEXT_DOMINATED * n_text:
+                continue
         chosen.append((s, e))
     return chosen
 
@@ -175,7 +187,8 @@ def snippets_from_tree(
             start = strip_licence_header(lines, lang)
             rng = random.Random(f"{seed}:{registry}:{package}:{rel}")
             k = min(max_windows_per_file, 1 + len(lines) // 200)
-            for s, e in _windows(lines, mask, start, rng, k):
+            foreign = foreign_mask(lines, lang, mask)
+            for s, e in _windows(lines, mask, start, rng, k, foreign):
                 snippet = "\n".join(lines[s:e])
                 if dedup.seen(snippet):
                     continue

@@ -4,7 +4,7 @@
 Source(registry='debian-src', name='haskell-split', version='0.2.3.5-1', languages=())
 >>> Source.parse("npm:@tanstack/query-core@5.0.0").spec()
 'npm:@tanstack/query-core@5.0.0'
->>> len(SOURCES) >= 100
+>>> len(SOURCES) >= 300
 True
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from lmtask.data.code.languages import LANGUAGES
 from lmtask.data.code.reserved import REGISTRIES
+from lmtask.data.code.sources_added import ADDED_TABLE
 from lmtask.errors import InputError
 
 
@@ -274,4 +275,5 @@ def _parse_table(table: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
-SOURCES: tuple[Source, ...] = _parse_table(_SOURCES_TABLE)
+# The first table, then the packages added in builder version 2 (sources_added.py).
+SOURCES: tuple[Source, ...] = _parse_table(_SOURCES_TABLE + ADDED_TABLE)
