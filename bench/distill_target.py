@@ -154,7 +154,12 @@ def render(results: dict[str, Any]) -> str:
                          f"rows, teacher and student alternated, best of {x['rounds']}, 1-min "
                          f"load average {min(x['load_avg_1m']):.1f}-"
                          f"{max(x['load_avg_1m']):.1f}): teacher {x['teacher']:.1f} texts/s, "
-                         f"student {x['student']:.1f} texts/s, {x['ratio']:.0f}x")  # fmt: skip
+                         f"student {x['student']:.1f} texts/s, {x['ratio']:.0f}x"
+                         + (f"; {x['cpu']}, teacher {x['dtypes']['teacher']}, student "
+                            f"{x['dtypes']['student']}; accuracy in this run: teacher "
+                            f"{x['accuracy']['teacher']:.3f}, student "
+                            f"{x['accuracy']['student']:.3f}"
+                            if "dtypes" in x else ""))  # fmt: skip
     for name, r in sorted(results.items()):
         lines.append(f"- {name}: `{r['command']}` ({r['date']}, {r['wall_s'] / 60:.0f} min "
                      f"in all, 1-min load average {r['load_avg_1m'][0]:.1f} -> "
