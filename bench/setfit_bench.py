@@ -5,12 +5,14 @@ The split and the 200 test rows are exactly those of ``bench/train_ladder.py`` (
 1,000 train / 200 dev / 200 test rows), so the numbers sit next to its "finetune full" rows,
 read from ``bench/results/train_ladder.json``. For each seed, 16 rows per class are drawn
 (seeded) from those 1,000 training rows; SetFit trains on them with its defaults
-(``lmtask.methods.SetFitConfig``: 20 pair iterations, 1 epoch, batch 16, lr 2e-5, logistic
-head) and is measured on the 200 test rows. A reference row fits the same logistic head on
+(``lmtask.methods.SetFitConfig``) or the ``--options`` given, and is measured on the 200 test
+rows. A reference row fits the same logistic head on
 the untuned encoder's embeddings (the same 16 rows per class), to show what the contrastive
-step adds. The dev rows are not used. Reserved data is never read.
+step adds. The dev rows are not used here (options are chosen on them elsewhere, never on test).
+Reserved data is never read.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/setfit_bench.py --threads 1 [--only tweets]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/setfit_bench.py --threads 1 [--only tweets] \
+        [--options num_iterations=5:head_c=0.1]
 
 Results are saved per dataset/seed as they finish (``bench/results/setfit_bench.json``,
 resumable; ``--force`` reruns) and rendered into the ``## SetFit ...`` section of
@@ -32,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
 from lmtask.evaluation import evaluate
-from lmtask.methods import SetFit
+from lmtask.methods import SetFit, SetFitConfig, parse_spec
 from results_md import write_section
 from train_ladder import DATASETS, parts
 
@@ -57,7 +59,7 @@ def few(train: Any, per_class: int, seed: int) -> Any:
 
 def frozen_head(clf: SetFit, train: Any, test: Any, seed: int) -> dict[str, float]:
     """The same logistic head on the untuned encoder (``clf``'s base and options)."""
-    ref = SetFit(model=clf.config.model, seed=seed)
+    ref = SetFit(model=clf.config.model, max_length=clf.config.max_length, seed=seed)
     ref._build_body()
     names = clf.labels
     x_train = ref.body.encode(train.texts, show_progress_bar=False)
@@ -69,17 +71,20 @@ def frozen_head(clf: SetFit, train: Any, test: Any, seed: int) -> dict[str, floa
             "macro_f1": f1_score(test.labels, pred, average="macro")}  # fmt: skip
 
 
-def run_one(name: str, seed: int, per_class: int, data: tuple) -> dict[str, Any]:
+def run_one(
+    name: str, seed: int, per_class: int, data: tuple, options: dict[str, str]
+) -> dict[str, Any]:
     train, _, test = data
     rows = few(train, per_class, seed)
     t0 = time.perf_counter()
-    clf = SetFit(seed=seed).fit(rows.texts, rows.labels)
+    clf = SetFit(seed=seed, **options).fit(rows.texts, rows.labels)
     train_s = time.perf_counter() - t0
     rep = evaluate(clf, test, progress=True)
     return {"dataset": name, "seed": seed, "train_rows": len(rows),
             "accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "train_s": train_s,
             "texts_per_s": rep.texts_per_s, "pairs": clf.info["pairs"],
-            "steps": clf.info["steps"], "frozen": frozen_head(clf, rows, test, seed)}  # fmt: skip
+            "steps": clf.info["steps"], "options": options, "described": describe(options),
+            "frozen": frozen_head(clf, rows, test, seed)}  # fmt: skip
 
 
 def _ms(xs: list[float], digits: int = 3) -> str:
@@ -87,14 +92,33 @@ def _ms(xs: list[float], digits: int = 3) -> str:
     return f"{statistics.mean(xs):.{digits}f} ± {sd:.{digits}f}"
 
 
+def describe(options: dict[str, str]) -> str:
+    """The SetFit options of a run in words (defaults filled in)."""
+    c = SetFitConfig(**options)
+    its = (
+        f"all unique pairs, {c.sampling}"
+        if c.num_iterations is None
+        else f"{c.num_iterations} pair iterations: 2 × {c.num_iterations} × rows pairs"
+    )
+    return (f"{its}, {c.epochs} epoch(s), batch "
+            f"{c.batch_size}, lr {c.lr:g}, max_length {c.max_length}, {c.head} head"
+            + (f" (C={c.head_c:g})" if c.head == "logistic" else ""))  # fmt: skip
+
+
 def render(results: dict[str, Any], ladder: dict[str, Any]) -> str:
-    out = [SECTION, "", f"- Command: `{COMMAND}`",
+    first = next(iter(results.values()), {})
+    options = first.get("options", {})
+    said = first.get("described") or describe(options)
+    spec = "".join(f":{k}={v}" for k, v in options.items())
+    command = COMMAND + (f" --options {spec[1:]}" if spec else "")
+    out = [SECTION, "", f"- Command: `{command}`",
            "- Machine: 2 CPU cores shared with other work, no GPU; float32; torch on 1 thread "
            "(as the training ladder's rows), so times compare with that table only roughly.",
            "- Same fixed split and the same 200 test rows as `bench/train_ladder.py`; SetFit "
            "trains on 16 rows per class drawn (seeded) from that table's 1,000 training "
-           "rows, with its default options (20 pair iterations: 2 × 20 × rows pairs, 1 "
-           "epoch, batch 16, lr 2e-5, logistic head). `±`: standard deviation over seeds "
+           "rows, with options "
+           f"{'`setfit' + spec + '`' if spec else 'its defaults'} ({said}). "
+           "`±`: standard deviation over seeds "
            "(each seed draws other rows and trains with that seed).",
            "- \"frozen encoder + logistic head\": the same head on the untuned encoder's "
            "embeddings of the same rows, to show what the contrastive step adds.",
@@ -155,6 +179,7 @@ def main() -> None:
     ap.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from the store")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    ap.add_argument("--options", default="", help="setfit options, as in a spec: a=1:b=2")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--store", default=str(STORE), help="results JSON (resumable)")
     args = ap.parse_args()
@@ -162,6 +187,11 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     results = json.loads(store.read_text()) if store.exists() else {}
+    options = parse_spec(f"setfit:{args.options}").options if args.options else {}
+    SetFitConfig(**options)  # a bad option fails here, before any data is read
+    said = describe(options)  # runs from before a change of defaults differ here too
+    if any(r.get("described") != said for r in results.values()) and not args.force:
+        raise SystemExit(f"{store} holds runs with other options: use another --store or --force")
     if not args.render:
         for name in args.only or list(DATASETS):
             data = parts(name, 1000, 200, 200)  # the training ladder's split and test rows
@@ -170,7 +200,7 @@ def main() -> None:
                 if key in results and not args.force:
                     print(f"{key}: saved, skipped")
                     continue
-                results[key] = r = run_one(name, seed, PER_CLASS, data)
+                results[key] = r = run_one(name, seed, PER_CLASS, data, options)
                 print(f"{key}: acc {r['accuracy']:.3f} F1 {r['macro_f1']:.3f} (frozen "
                       f"{r['frozen']['accuracy']:.3f}) train {r['train_s']:.0f} s",
                       flush=True)  # fmt: skip
