@@ -84,3 +84,17 @@ def test_bad_input_is_refused(tmp_path):
         ladder.distill(str(empty), Teacher(), tmp_path / "o")
     with pytest.raises(InputError, match="must learn soft labels"):
         ladder.distill(TEXTS, Teacher(), tmp_path / "o", student="majority")
+
+
+def test_the_cli_and_the_library_share_the_default_student():
+    """The default student (measured in bench/distill_target.py) is one spec, everywhere."""
+    import inspect
+
+    from lmtask.cli.distill import distill as cli_distill
+    from lmtask.ladder.distill import STUDENT
+    from lmtask.methods import parse_spec
+
+    assert inspect.signature(ladder.distill).parameters["student"].default == STUDENT
+    assert inspect.signature(cli_distill).parameters["student"].default == STUDENT
+    spec = parse_spec(STUDENT)
+    assert spec.name == "finetune" and spec.config(spec.options).layers == 3

@@ -31,7 +31,9 @@ def distill(
     ],
     teacher: Annotated[str, typer.Option(help="An artifact folder or a method spec.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Artifact folder for the student.")],
-    student: Annotated[str, typer.Option(help="finetune or lora spec.")] = "finetune:epochs=3",
+    student: Annotated[
+        str, typer.Option(help="finetune or lora spec (default: the first 3 MiniLM layers).")
+    ] = "finetune:epochs=3:layers=3",  # lmtask.ladder.distill.STUDENT
     task: TaskOpt = None,
     labels: LabelsOpt = None,
     model: ModelOpt = None,
