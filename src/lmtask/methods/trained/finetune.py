@@ -282,13 +282,11 @@ class _FinetuneBase(Classifier):
 
     # -- prediction ---------------------------------------------------------------------
     def predict_dtype(self) -> torch.dtype:
-        """The dtype predictions run in: ``dtype`` resolved for the model's device ("auto":
-        bfloat16 where this CPU or GPU multiplies it faster, as for language models; training
-        is always float32). Set ``clf.dtype = "float32"`` for exact float32 scores."""
+        """``dtype`` resolved for the model's device ("auto": bfloat16 where it multiplies
+        faster, as for LMs; training is float32). ``clf.dtype = "float32"``: exact scores."""
         from lmtask.models.dtype import resolve_dtype
 
-        dev = next(self.model.parameters()).device
-        return resolve_dtype(self.dtype, dev.type)
+        return resolve_dtype(self.dtype, next(self.model.parameters()).device.type)
 
     @torch.no_grad()
     def logits(self, texts: Sequence[str] | str) -> np.ndarray:
@@ -377,12 +375,9 @@ class _FinetuneBase(Classifier):
             from peft import set_peft_model_state_dict
 
             res = set_peft_model_state_dict(self.model, tensors)
-            expected = set(self.trained_tensors())
-            missing, unexpected = expected - set(tensors), list(res.unexpected_keys)
         else:
             res = self.model.load_state_dict(tensors, strict=False)
-            expected = set(self.trained_tensors())
-            missing, unexpected = expected - set(tensors), list(res.unexpected_keys)
+        missing, unexpected = set(self.trained_tensors()) - set(tensors), res.unexpected_keys
         if missing or unexpected:
             raise ArtifactError(
                 f"the artifact's weights do not fit this model: missing {sorted(missing)[:5]}, "
