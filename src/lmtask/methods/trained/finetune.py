@@ -136,7 +136,6 @@ def _load_base(
         raise LmtaskError(f"cannot load {src} as a sequence classifier: {e}") from None
     finally:
         hf_logging.set_verbosity(verbosity)
-
     model.config.pad_token_id = tok.pad_token_id
     return model, tok, sorted(info.get("missing_keys", []))
 
