@@ -98,3 +98,17 @@ def test_the_cli_and_the_library_share_the_default_student():
     assert inspect.signature(cli_distill).parameters["student"].default == STUDENT
     spec = parse_spec(STUDENT)
     assert spec.name == "finetune" and spec.config(spec.options).layers == 3
+
+
+def test_a_student_that_cannot_be_built_is_refused_before_the_teacher_labels(tmp_path, tiny_bert):
+    class Teacher:  # would fail the test if asked to label anything
+        labels = ("neg", "pos")
+        method_name = "stub"
+
+        def predict(self, texts):
+            raise AssertionError("the teacher labelled texts for a student that cannot exist")
+
+    with pytest.raises(InputError, match="layers=9"):
+        ladder.distill(["good", "bad"], Teacher(), tmp_path / "s",
+                       student=f"finetune:model={tiny_bert}:layers=9")  # fmt: skip
+    assert not (tmp_path / "s" / ".distill").exists()

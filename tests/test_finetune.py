@@ -111,7 +111,7 @@ def test_layers_keeps_the_first_layers_and_saves_them(tiny_bert, tmp_path):
     clf.dtype = back.dtype = "float32"
     np.testing.assert_array_equal(back.logits(X), clf.logits(X))
     with pytest.raises(InputError, match=r"layers=3: .* has 2 transformer layers"):
-        Finetune(model=tiny_bert, layers=3, **FAST).fit(X, Y)
+        Finetune(model=tiny_bert, layers=3, **FAST)  # refused at once, before any training
 
 
 def test_long_text_is_truncated_with_warning(head_clf, caplog):

@@ -144,13 +144,13 @@ def distill(
     if isinstance(teacher, str):
         teacher = load_teacher(teacher, task=task, labels=labels, model=model, dtype=dtype,
                                examples=examples)  # fmt: skip
+    opts = {**stu.options, **(student_options or {})}
+    clf = build(MethodSpec(stu.name, opts), labels=list(teacher.labels))  # bad options: now
     say(f"teacher {teacher.method_name} labels {len(items)} texts (saved as it goes)")
     scores = label_texts(teacher, items, out / STATE, chunk,
                          lambda done, n: say(f"    labelled {done}/{n}"))  # fmt: skip
     hard = [max(s, key=s.get) for s in scores]
     say(f"student {stu} learns the teacher's soft labels")
-    opts = {**stu.options, **(student_options or {})}
-    clf = build(MethodSpec(stu.name, opts), labels=list(teacher.labels))
     clf.fit(items, hard, soft_labels=scores)  # type: ignore[attr-defined]
     run = DistillRun(out, len(items), clf, teacher)
     if dev_rows is not None:

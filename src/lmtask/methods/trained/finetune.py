@@ -28,6 +28,7 @@ from lmtask.engine.training import TrainConfig, TrainResult, train_sequence_clas
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
 from lmtask.methods.trained.train_data import prepare_training_data
+from lmtask.models.dtype import resolve_dtype
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, resolve_task
 
@@ -101,11 +102,17 @@ def check_base(state: dict[str, Any]) -> None:
         )
 
 
-def _load_base(
-    src: str, labels: list[str], seed: int, layers: int | None = None
-) -> tuple[Any, Any, list[str]]:
-    """(model, tokenizer, names of newly initialised parameters); ``layers``: keep only the
-    first ``layers`` transformer layers (the rest of the checkpoint is not loaded)."""
+def check_layers(src: str, layers: int) -> None:
+    """Refuse ``layers`` above the base model's transformer layer count, in one line."""
+    from transformers import AutoConfig
+
+    have = getattr(AutoConfig.from_pretrained(src), "num_hidden_layers", None)
+    if have is None or layers > have:
+        raise InputError(f"layers={layers}: {src} has {have or 'no'} transformer layers")
+
+
+def _load_base(src: str, labels: list[str], seed: int, layers: int | None = None) -> tuple:
+    """(model, tokenizer, names of new parameters); ``layers``: keep the first N layers."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -114,12 +121,6 @@ def _load_base(
     hf_logging.set_verbosity_error()  # "some weights are newly initialized": we know
     try:
         tok = AutoTokenizer.from_pretrained(src)
-        if layers:
-            from transformers import AutoConfig
-
-            have = getattr(AutoConfig.from_pretrained(src), "num_hidden_layers", None)
-            if have is None or layers > have:
-                raise InputError(f"layers={layers}: {src} has {have or 'no'} transformer layers")
         if tok.pad_token is None:  # decoders: pad with EOS
             tok.pad_token = tok.eos_token
         torch.manual_seed(seed)  # the new head's initialisation is reproducible
@@ -183,8 +184,6 @@ class _FinetuneBase(Classifier):
         config: FinetuneConfig | None = None,
         **options: Any,
     ) -> None:
-        from lmtask.models.dtype import resolve_dtype
-
         if resolve_dtype(dtype) is torch.float16:
             raise InputError("fine-tuned classifiers predict in float32 or bfloat16 (training is "
                              "always float32); dtype='float16' is not supported")  # fmt: skip
@@ -192,6 +191,8 @@ class _FinetuneBase(Classifier):
         self.config = self.make_config(config, options)
         if model is not None:
             self.config.model = str(model)
+        if self.config.layers:  # before any training or teacher labelling is spent
+            check_layers(resolve_base(self.config.model)[0], self.config.layers)
         self.task = resolve_task(task, labels) if (task or labels) else None  # type: ignore
         self.model: Any = None
         self.tokenizer: Any = None
@@ -283,8 +284,6 @@ class _FinetuneBase(Classifier):
     def predict_dtype(self) -> torch.dtype:
         """``dtype`` resolved for the model's device ("auto": bfloat16 where it multiplies
         faster, as for LMs; training is float32). ``clf.dtype = "float32"``: exact scores."""
-        from lmtask.models.dtype import resolve_dtype
-
         return resolve_dtype(self.dtype, next(self.model.parameters()).device.type)
 
     @torch.no_grad()
