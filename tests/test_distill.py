@@ -10,7 +10,7 @@ import pytest
 import lmtask
 from lmtask import ladder
 from lmtask.errors import InputError
-from lmtask.ladder.distill import label_texts
+from lmtask.ladder.distill import label_texts, match_rates
 
 TEXTS = [f"I really love thing number {i}" for i in range(12)] + [
     f"I truly hate thing number {i}" for i in range(12)
@@ -112,3 +112,33 @@ def test_a_student_that_cannot_be_built_is_refused_before_the_teacher_labels(tmp
         ladder.distill(["good", "bad"], Teacher(), tmp_path / "s",
                        student=f"finetune:model={tiny_bert}:layers=9")  # fmt: skip
     assert not (tmp_path / "s" / ".distill").exists()
+
+
+def test_match_rates_gives_each_label_as_often_as_the_teacher():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(500, 3))
+    z[:, 0] += 2.0  # a student that answers label 0 almost everywhere
+    teacher = rng.choice(3, size=500, p=[0.2, 0.5, 0.3])
+    offset = match_rates(z, teacher.tolist(), 3)
+    got = np.bincount((z + offset).argmax(axis=1), minlength=3)
+    assert np.abs(got - np.bincount(teacher, minlength=3)).max() <= 2
+    assert np.bincount(z.argmax(axis=1), minlength=3)[0] > 300  # it did need moving
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["finetune", "lora"])
+def test_the_student_of_a_skewed_teacher_keeps_its_rare_label(tmp_path, tiny_bert, method):
+    class Skewed(Teacher):
+        """'positive' (p=0.6) for 3 of 24 texts, 'negative' (p=0.7) for the rest."""
+
+        def predict(self, texts, progress=False):
+            q = [0.6 if t.endswith((" 0", " 1", " 2")) and "love" in t else 0.3 for t in texts]
+            return [lmtask.Prediction("positive" if p > 0.5 else "negative",
+                                      {"negative": 1 - p, "positive": p}) for p in q]  # fmt: skip
+
+    spec = f"{method}:model={tiny_bert}:epochs=1:dev_fraction=0:batch_size=8"
+    run = ladder.distill(TEXTS, Skewed(), tmp_path / "s", student=spec)
+    said = [p.label for p in run.student.predict(TEXTS)]
+    assert abs(said.count("positive") - 3) <= 1
+    again = [p.label for p in lmtask.load(tmp_path / "s").predict(TEXTS)]
+    assert again == said  # the moved bias is in the saved student

@@ -43,6 +43,13 @@ def distill(
     ] = None,
     text_column: TextColOpt = None,
     dtype: DtypeOpt = "auto",
+    match_rates: Annotated[
+        bool,
+        typer.Option(
+            help="Move the student's decisions to give each label as often as "
+            "the teacher did on TEXTS."
+        ),
+    ] = True,
 ) -> None:
     """Label TEXTS with the teacher (resumable), train the student on its soft labels, save."""
     from lmtask import ladder
@@ -50,7 +57,7 @@ def distill(
     with library_errors():
         run = ladder.distill(texts, teacher, out, student=student, text_column=text_column,
                              task=task, labels=labels, model=model, dtype=dtype,
-                             examples=examples, dev=dev,
+                             examples=examples, dev=dev, match_teacher_rates=match_rates,
                              on_event=lambda m: err.print(m, highlight=False))  # fmt: skip
     Console().print(f"student written to {out} ({run.n_texts} texts labelled by the teacher)")
     for who in ("teacher", "student"):

@@ -4,9 +4,12 @@ The teacher is any classifier (an artifact folder, or a method spec built throug
 factory); it labels the texts in chunks, each chunk written atomically to
 ``out/.distill/`` as soon as it is done, so a killed run started again labels only what is
 left. The student (``finetune`` of the packaged MiniLM encoder by default, or ``lora``)
-learns the teacher's *soft* labels (its probability for every label) and is saved as a
-normal artifact in ``out``. With a labelled dev set, teacher and student are both measured on
-it (accuracy, macro-F1, texts/s) in ``out/distill.json``.
+learns the teacher's *soft* labels (its probability for every label); then its head's bias
+is moved so that, on the same texts, it answers each label as often as the teacher did
+(:func:`match_rates`: without it, a student of a skewed teacher tends to answer the majority
+label everywhere). It is saved as a normal artifact in ``out``. With a labelled dev set,
+teacher and student are both measured on it (accuracy, macro-F1, texts/s) in
+``out/distill.json``.
 
 >>> import lmtask.ladder as ladder
 >>> run = ladder.distill("unlabelled.txt", "few-shot:select=nearest", "runs/student",
@@ -21,14 +24,16 @@ import hashlib
 import inspect
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lmtask.atomic import check_writable_dir, write_atomic
 from lmtask.data import LabeledData, load_data, read_table
-from lmtask.errors import InputError
+from lmtask.errors import InputError, LmtaskError
 from lmtask.evaluation import evaluate
 from lmtask.methods import MethodSpec, build, build_and_fit, parse_spec
 
@@ -103,6 +108,51 @@ def label_texts(
     return scores
 
 
+def match_rates(
+    log_probs: np.ndarray, teacher: Sequence[int], n_labels: int, iters: int = 300
+) -> np.ndarray:  # fmt: skip
+    """Per-label offsets for ``log_probs`` (n, n_labels) after which its top label is each label
+    about as often as in ``teacher`` (the teacher's top labels of the same texts).
+
+    A student that learns a skewed teacher's soft labels tends to answer the majority label
+    everywhere: its probabilities rank the texts well but never cross the teacher's decision
+    line. The offsets move that line so the student decides as often as the teacher did.
+
+    >>> lp = np.log(np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.6, 0.4]]))
+    >>> off = match_rates(lp, [0, 0, 1, 1], 2)
+    >>> (lp + off).argmax(axis=1).tolist()
+    [0, 0, 1, 1]
+    """
+    n = len(teacher)
+    target = np.bincount(np.asarray(teacher), minlength=n_labels) / n
+    eps = 0.5 / n
+    offset = np.zeros(n_labels)
+    best, best_err = offset.copy(), np.inf
+    for it in range(iters):
+        rate = np.bincount((log_probs + offset).argmax(axis=1), minlength=n_labels) / n
+        err = float(np.abs(rate - target).sum())
+        if err < best_err:
+            best, best_err = offset.copy(), err
+        if err < 1.0 / n:
+            break
+        offset = offset + (np.log(target + eps) - np.log(rate + eps)) / (1 + it / 20)
+    return best - best.mean()
+
+
+def shift_head(model: Any, offset: np.ndarray) -> None:
+    """Add ``offset`` to the classification head's bias (in place), so the saved student
+    decides with it: softmax(z + b) is the student's probabilities with the offsets applied."""
+    import torch
+
+    n = len(offset)
+    bias = [p for name, p in model.named_parameters()
+            if name.endswith("bias") and p.requires_grad and tuple(p.shape) == (n,)]  # fmt: skip
+    if not bias:
+        raise LmtaskError("the student has no trainable head bias to move")
+    with torch.no_grad():
+        bias[-1] += torch.as_tensor(offset, dtype=bias[-1].dtype, device=bias[-1].device)
+
+
 def _measure(clf: Any, dev: LabeledData) -> dict[str, Any]:
     rep = evaluate(clf, dev)
     return {"accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "texts_per_s": rep.texts_per_s,
@@ -123,6 +173,7 @@ def distill(
     examples: str | os.PathLike[str] | None = None,
     dev: str | os.PathLike[str] | None = None,
     student_options: Mapping[str, Any] | None = None,
+    match_teacher_rates: bool = True,
     chunk: int = 64,
     on_event: Callable[[str], None] | None = None,
 ) -> DistillRun:
@@ -152,6 +203,11 @@ def distill(
     hard = [max(s, key=s.get) for s in scores]
     say(f"student {stu} learns the teacher's soft labels")
     clf.fit(items, hard, soft_labels=scores)  # type: ignore[attr-defined]
+    if match_teacher_rates:
+        say("student matches the teacher's label rates on the texts")
+        lp = np.log(np.clip(clf.predict_proba(items), 1e-12, None))  # type: ignore[attr-defined]
+        ids = {lb: i for i, lb in enumerate(clf.labels)}
+        shift_head(clf.model, match_rates(lp, [ids[h] for h in hard], len(ids)))  # type: ignore
     run = DistillRun(out, len(items), clf, teacher)
     if dev_rows is not None:
         run.dev = {"teacher": _measure(teacher, dev_rows), "student": _measure(clf, dev_rows)}
@@ -163,4 +219,6 @@ def distill(
     return run
 
 
-__all__ = ["STUDENT", "DistillRun", "distill", "label_texts", "load_teacher"]
+__all__ = [
+    "STUDENT", "DistillRun", "distill", "label_texts", "load_teacher", "match_rates", "shift_head",
+]  # fmt: skip
