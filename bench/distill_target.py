@@ -36,7 +36,7 @@ from lmtask.data import LabeledData, load_dataset, stratified_sample
 
 OUT = Path(__file__).parent / "results" / "distill_target.json"
 TEACHER = "zero-shot"
-STUDENT = "finetune:epochs=3:layers=3"  # lmtask.ladder.distill.STUDENT
+STUDENT = "finetune:epochs=6:layers=3"  # lmtask.ladder.distill.STUDENT
 CLIP = 1500  # characters: long texts (bbc-news) cut as bench/prompt_selection.py cuts them
 
 

@@ -33,7 +33,7 @@ def distill(
     out: Annotated[Path, typer.Option("--out", "-o", help="Artifact folder for the student.")],
     student: Annotated[
         str, typer.Option(help="finetune or lora spec (default: the first 3 MiniLM layers).")
-    ] = "finetune:epochs=3:layers=3",  # lmtask.ladder.distill.STUDENT
+    ] = "finetune:epochs=6:layers=3",  # lmtask.ladder.distill.STUDENT
     task: TaskOpt = None,
     labels: LabelsOpt = None,
     model: ModelOpt = None,
