@@ -45,6 +45,7 @@ SETUP = {
     "majority": ("", None),
     "ngram": ("", None),
     "vader": ("", None),
+    "cascade": ("fast=ngram", "lm"),
 }
 
 

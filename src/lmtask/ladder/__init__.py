@@ -6,6 +6,7 @@ these functions and only print.
 """
 
 from lmtask.ladder.auto import RUNGS, FitRun, Rung, fit
+from lmtask.ladder.cascade import Cascade, CascadeConfig
 from lmtask.ladder.classify import ClassifierSpec, classifier_for
 from lmtask.ladder.distill import DistillRun, distill
 from lmtask.ladder.runs import (
@@ -30,6 +31,8 @@ from lmtask.ladder.template_search import (
 __all__ = [
     "RUNGS",
     "Candidate",
+    "Cascade",
+    "CascadeConfig",
     "ClassifierSpec",
     "DataArgs",
     "DistillRun",

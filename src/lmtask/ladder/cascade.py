@@ -1,0 +1,190 @@
+"""A cascade: a fast classifier answers alone when it is sure; for the other texts the language
+model is asked too and the two are combined.
+
+For each text the fast classifier (an n-gram model, say) gives label probabilities ``p_fast``.
+If its top probability is at least ``threshold``, that is the answer. Otherwise the zero-shot
+language model scores the labels (``p_lm``, with the task's wording) and the answer's
+probabilities are ``softmax(log p_fast + weight * log p_lm)``. Only the unsure texts cost a
+language-model pass, so the cascade runs at the fast model's speed on easy texts.
+
+``fast`` is a method spec trained on the training data (``ngram`` by default), a saved
+artifact folder, or ``detector``: the task's shipped detector (``code-language``). On the code
+corpus (bench/code_cascade.py) the n-grams with the default 0.5B model for the snippets under
+0.8 reach 0.954 macro on dev and 0.938 on test (n-grams alone 0.922 / 0.910), asking the model
+about 1 snippet in 4.
+
+>>> import lmtask
+>>> clf = lmtask.methods.build("cascade:fast=detector", task="code-language")  # doctest: +SKIP
+>>> clf.predict(["fn main() { println!(\\"hi\\"); }"])[0].label                  # doctest: +SKIP
+'Rust'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmtask.config import Config, option
+from lmtask.errors import InputError, LmtaskError
+from lmtask.inputs import check_texts
+from lmtask.methods.base import Classifier, get_method, register_method
+from lmtask.prediction import Prediction
+from lmtask.tasks import Task, builtin_detector, resolve_task
+
+__all__ = ["Cascade", "CascadeConfig"]
+
+
+@dataclass
+class CascadeConfig(Config):
+    """Options of ``cascade``: which fast classifier, when to ask the LM, how to combine."""
+
+    fast: str = option(
+        "auto",
+        "the fast classifier: 'detector' (the task's shipped one), a saved artifact folder, a "
+        "method spec trained on the training data, or 'auto' (detector if the task has one, "
+        "else ngram)",
+    )
+    threshold: float = option(
+        0.8, "the fast classifier answers alone when its top probability is at least this",
+        min=0, max=1,
+    )  # fmt: skip
+    weight: float = option(1.0, "weight of the LM's log-probabilities in the combination", min=0)
+    batch_size: int = option(8, "texts per LM scoring batch", min=1)
+
+    def check(self) -> None:
+        super().check()
+        if not self.fast.strip():
+            raise InputError("cascade needs a fast classifier: fast=detector, a folder or a spec")
+
+
+@register_method("cascade")
+class Cascade(Classifier):
+    """A fast classifier, and the zero-shot LM for the texts it is unsure of."""
+
+    config_class = CascadeConfig
+    tensors_as = "numpy"
+
+    def __init__(
+        self,
+        task: Task | str | None = None,
+        model: Any = None,
+        *,
+        labels: Sequence[str] | str | None = None,
+        dtype: str = "auto",
+        config: CascadeConfig | None = None,
+        **options: Any,
+    ) -> None:
+        self.config: CascadeConfig = self.make_config(config, options)  # type: ignore[assignment]
+        self.task = resolve_task(task, labels) if (task or labels) else None
+        self.dtype, self._model, self._slow = dtype, model, None
+        self.fast: Classifier | None = self._ready_fast(task)
+        self.needs_training_data = self.fast is None  # a spec: trained by fit
+
+    def _ready_fast(self, task: Any) -> Classifier | None:
+        """The fast classifier if it exists already (detector or artifact), else None."""
+        from lmtask.artifacts import load
+        from lmtask.methods.factory import parse_spec
+
+        fast = self.config.fast
+        folder = builtin_detector(task) if fast in ("auto", "detector") else None
+        if fast == "detector" and folder is None:
+            raise InputError(f"fast=detector: task {task!r} ships no trained detector (only "
+                             "code-language does); name a spec or an artifact folder")  # fmt: skip
+        if folder is None and (Path(fast) / "manifest.json").is_file():
+            folder = Path(fast)
+        if folder is None:
+            parse_spec("ngram" if fast == "auto" else fast)  # an unknown method: refused now
+            return None
+        clf = load(folder)
+        if self.task is None:
+            self.task = clf.task
+        elif sorted(clf.labels) != sorted(self.labels):
+            raise InputError(f"the fast classifier in {folder} has labels {clf.labels}, the "
+                             f"task {self.labels}")  # fmt: skip
+        return clf
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> Cascade:
+        """Train the fast classifier (a method spec) on ``texts``/``labels``."""
+        from lmtask.methods.factory import build, fit
+
+        spec = "ngram" if self.config.fast == "auto" else self.config.fast
+        self.fast = fit(build(spec, task=self.task, labels=None if self.task else list(labels),
+                              dtype=self.dtype), texts=texts, labels=labels)  # fmt: skip
+        self.task = self.fast.task
+        return self
+
+    @property
+    def slow(self) -> Classifier:
+        """The zero-shot LM classifier of the same task (built on first use)."""
+        if self._slow is None:
+            from lmtask.methods.prompt.zero_shot import ZeroShot
+
+            self._slow = ZeroShot(task=self.task, model=self._model, dtype=self.dtype,
+                                  batch_size=self.config.batch_size)  # fmt: skip
+        return self._slow
+
+    @property
+    def lm(self) -> Any:
+        """The language model (recorded in artifacts, passed back by ``lmtask.load``)."""
+        return self.slow.lm  # type: ignore[attr-defined]
+
+    def _proba(self, clf: Classifier, texts: list[str]) -> np.ndarray:
+        p = clf.predict_proba(texts)
+        return p[:, [clf.labels.index(lb) for lb in self.labels]]
+
+    def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        if self.fast is None:
+            raise LmtaskError("this cascade is not trained: call fit(texts, labels) first")
+        texts = check_texts(texts)
+        if not texts:
+            return []
+        p = self._proba(self.fast, texts)
+        unsure = np.flatnonzero(p.max(axis=1) < self.config.threshold)
+        if len(unsure):
+            lm = self._proba(self.slow, [texts[i] for i in unsure])
+            z = np.log(np.clip(p[unsure], 1e-12, None))
+            z += self.config.weight * np.log(np.clip(lm, 1e-12, None))
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            p[unsure] = z / z.sum(axis=1, keepdims=True)
+        names = self.labels
+        return [Prediction(names[int(row.argmax())], dict(zip(names, map(float, row), strict=True)))
+                for row in p]  # fmt: skip
+
+    # -- artifacts ----------------------------------------------------------------------
+    def artifact_state(self) -> dict[str, Any]:
+        if self.fast is None:
+            raise LmtaskError("cannot save an untrained cascade: call fit first")
+        state = dict(self.fast.artifact_state())
+        tensors = state.pop("tensors", None) or {}
+        as_np = {f"fast.{k}": v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
+                 for k, v in tensors.items()}  # fmt: skip
+        fast = {"method": self.fast.method_name, "state": state,
+                "config": dataclasses.asdict(self.fast.config)}  # fmt: skip
+        return {"fast": fast, "tensors": as_np}
+
+    @classmethod
+    def from_artifact(
+        cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
+    ) -> Cascade:
+        fast = state["fast"]
+        fcls = get_method(fast["method"])
+        mine = {k[len("fast.") :]: v for k, v in (tensors or {}).items() if k.startswith("fast.")}
+        if mine and getattr(fcls, "tensors_as", "torch") != "numpy":
+            import torch
+
+            mine = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in mine.items()}
+        clf = cls(task=task, model=lm, config=CascadeConfig(**{**config, "fast": fast["method"]}))
+        clf.fast = fcls.from_artifact(task=task, lm=None, config=fast["config"],
+                                      state=fast["state"], tensors=mine)  # fmt: skip
+        clf.needs_training_data = False
+        return clf
+
+    def describe(self) -> dict[str, Any]:
+        fast = self.fast.describe() if self.fast is not None else self.config.fast
+        return {**super().describe(), "fast": fast, "threshold": self.config.threshold,
+                "weight": self.config.weight}  # fmt: skip

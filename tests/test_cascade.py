@@ -1,0 +1,85 @@
+"""lmtask.ladder.cascade: the fast classifier alone when sure, combined with the LM otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lmtask
+from lmtask.errors import InputError
+from lmtask.ladder.cascade import Cascade
+from lmtask.methods import build
+
+TRAIN = ["good fun", "lovely day", "great joy", "bad day", "awful mess", "sad end"]
+GOLD = ["positive"] * 3 + ["negative"] * 3
+
+
+class FakeLM:
+    """Stands in for the zero-shot classifier: fixed probabilities, counts the texts asked."""
+
+    labels = ("negative", "positive")  # another order than the task's, on purpose
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.labels = list(type(self).labels)
+
+    def predict_proba(self, texts):
+        self.asked += list(texts)
+        return np.tile([0.9, 0.1], (len(texts), 1))
+
+
+def cascade(threshold: float, weight: float = 1.0) -> tuple[Cascade, FakeLM]:
+    clf = build(f"cascade:fast=ngram:threshold={threshold}:weight={weight}",
+                labels="positive,negative")  # fmt: skip
+    clf.fit(TRAIN, GOLD)
+    clf._slow = lm = FakeLM()
+    return clf, lm
+
+
+def test_sure_texts_never_reach_the_language_model():
+    clf, lm = cascade(threshold=0.0)
+    preds = clf.predict(["good fun", "awful mess"])
+    assert lm.asked == [] and [p.label for p in preds] == ["positive", "negative"]
+
+
+@pytest.mark.parametrize("weight", [0.5, 1.0, 2.0])
+def test_unsure_texts_combine_both_probabilities(weight):
+    clf, lm = cascade(threshold=1.0, weight=weight)
+    fast = clf.fast.predict_proba(["good fun"])[0]  # in the task's order: positive, negative
+    got = clf.predict(["good fun"])[0]
+    want = fast * np.array([0.1, 0.9]) ** weight
+    want /= want.sum()
+    assert lm.asked == ["good fun"]
+    assert got.scores == pytest.approx(dict(zip(clf.labels, want, strict=True)))
+    assert got.label == clf.labels[int(want.argmax())]
+
+
+def test_bad_fast_classifiers_are_refused_before_any_work():
+    with pytest.raises(InputError, match="ships no trained detector"):
+        build("cascade:fast=detector", task="sentiment")
+    with pytest.raises(InputError, match="unknown method"):
+        build("cascade:fast=no-such-method", labels="a,b")
+    with pytest.raises(InputError, match="at most 1"):
+        build("cascade:threshold=2", labels="a,b")
+
+
+def test_the_code_task_uses_its_shipped_detector_without_training():
+    clf = build("cascade", task="code-language")
+    assert not clf.needs_training_data and clf.fast.method_name == "ngram"
+    clf._slow = lm = FakeLM()
+    clf.config.threshold = 0.0  # the detector alone
+    assert clf.predict(["def f(x):\n    return [i for i in range(x)]\n"])[0].label == "Python"
+    assert lm.asked == []
+
+
+@pytest.mark.slow
+def test_the_code_cascade_with_the_real_model_saves_and_loads(tmp_path):
+    clf = build("cascade:threshold=1.0", task="code-language")  # every snippet asks the LM
+    snippets = ["fn main() {\n    let v: Vec<i32> = vec![1, 2];\n    println!(\"{:?}\", v);\n}",
+                "SELECT name, count(*) FROM users GROUP BY name;"]  # fmt: skip
+    preds = clf.predict(snippets)
+    assert [p.label for p in preds] == ["Rust", "SQL"]
+    lmtask.save(clf, tmp_path / "c")
+    again = lmtask.load(tmp_path / "c")
+    want = clf.predict_proba(snippets)
+    np.testing.assert_allclose(again.predict_proba(snippets), want, atol=1e-6)
