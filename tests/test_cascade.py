@@ -83,3 +83,30 @@ def test_the_code_cascade_with_the_real_model_saves_and_loads(tmp_path):
     again = lmtask.load(tmp_path / "c")
     want = clf.predict_proba(snippets)
     np.testing.assert_allclose(again.predict_proba(snippets), want, atol=1e-6)
+
+
+def test_a_fast_member_in_another_label_order_survives_save_and_load(tmp_path, tiny_factory):
+    fast = build("ngram", labels="negative,positive")
+    fast.fit(TRAIN, GOLD)
+    lmtask.save(fast, tmp_path / "fast")
+    lm = tiny_factory()
+    clf = build(f"cascade:fast={tmp_path / 'fast'}:threshold=1.0", labels="positive,negative",
+                model=lm)  # fmt: skip
+    assert not clf.needs_training_data and clf.labels == ["positive", "negative"]
+    lmtask.save(clf, tmp_path / "c")
+    again = lmtask.load(tmp_path / "c", model=lm)
+    texts = ["good fun", "awful mess", "a day"]
+    np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
+    assert again.fast.labels == ["negative", "positive"]
+
+
+def test_whether_a_cascade_needs_training_data_depends_on_its_fast_member(tmp_path):
+    from lmtask.methods import needs_training
+
+    assert not needs_training(["cascade"], task="code-language")  # its shipped detector
+    assert needs_training(["cascade"], task="sentiment")  # ngram, trained on the data
+    assert needs_training(["cascade:fast=ngram"], task="code-language")
+    with pytest.raises(InputError, match="not a saved artifact folder"):
+        build(f"cascade:fast={tmp_path}", labels="a,b")
+    bare = Cascade(fast="ngram").fit(TRAIN, GOLD)  # no task: labels from the data
+    assert sorted(bare.labels) == ["negative", "positive"]

@@ -46,8 +46,8 @@ class CascadeConfig(Config):
     fast: str = option(
         "auto",
         "the fast classifier: 'detector' (the task's shipped one), a saved artifact folder, a "
-        "method spec trained on the training data, or 'auto' (detector if the task has one, "
-        "else ngram)",
+        "method name trained on the training data with its default options, or 'auto' "
+        "(detector if the task has one, else ngram)",
     )
     threshold: float = option(
         0.8, "the fast classifier answers alone when its top probability is at least this",
@@ -85,6 +85,14 @@ class Cascade(Classifier):
         self.fast: Classifier | None = self._ready_fast(task)
         self.needs_training_data = self.fast is None  # a spec: trained by fit
 
+    @classmethod
+    def trains_on(cls, options: Any, task: Any = None) -> bool:
+        """Only when the fast classifier is a method to train (not a detector or a folder)."""
+        fast = str(options.get("fast", "auto"))
+        if fast in ("auto", "detector"):
+            return fast == "auto" and builtin_detector(task) is None
+        return not (Path(fast).expanduser() / "manifest.json").is_file()
+
     def _ready_fast(self, task: Any) -> Classifier | None:
         """The fast classifier if it exists already (detector or artifact), else None."""
         from lmtask.artifacts import load
@@ -95,8 +103,10 @@ class Cascade(Classifier):
         if fast == "detector" and folder is None:
             raise InputError(f"fast=detector: task {task!r} ships no trained detector (only "
                              "code-language does); name a spec or an artifact folder")  # fmt: skip
-        if folder is None and (Path(fast) / "manifest.json").is_file():
-            folder = Path(fast)
+        if folder is None and (Path(fast).expanduser() / "manifest.json").is_file():
+            folder = Path(fast).expanduser()
+        elif folder is None and ("/" in fast or Path(fast).expanduser().exists()):
+            raise InputError(f"fast={fast!r} is not a saved artifact folder (no manifest.json)")
         if folder is None:
             parse_spec("ngram" if fast == "auto" else fast)  # an unknown method: refused now
             return None
@@ -113,8 +123,7 @@ class Cascade(Classifier):
         from lmtask.methods.factory import build, fit
 
         spec = "ngram" if self.config.fast == "auto" else self.config.fast
-        self.fast = fit(build(spec, task=self.task, labels=None if self.task else list(labels),
-                              dtype=self.dtype), texts=texts, labels=labels)  # fmt: skip
+        self.fast = fit(build(spec, task=self.task, dtype=self.dtype), texts=texts, labels=labels)
         self.task = self.fast.task
         return self
 
@@ -145,7 +154,7 @@ class Cascade(Classifier):
             return []
         p = self._proba(self.fast, texts)
         unsure = np.flatnonzero(p.max(axis=1) < self.config.threshold)
-        if len(unsure):
+        if len(unsure) and self.config.weight > 0:
             lm = self._proba(self.slow, [texts[i] for i in unsure])
             z = np.log(np.clip(p[unsure], 1e-12, None))
             z += self.config.weight * np.log(np.clip(lm, 1e-12, None))
@@ -163,7 +172,7 @@ class Cascade(Classifier):
         tensors = state.pop("tensors", None) or {}
         as_np = {f"fast.{k}": v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
                  for k, v in tensors.items()}  # fmt: skip
-        fast = {"method": self.fast.method_name, "state": state,
+        fast = {"method": self.fast.method_name, "state": state, "task": self.fast.task.to_dict(),
                 "config": dataclasses.asdict(self.fast.config)}  # fmt: skip
         return {"fast": fast, "tensors": as_np}
 
@@ -179,7 +188,8 @@ class Cascade(Classifier):
 
             mine = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in mine.items()}
         clf = cls(task=task, model=lm, config=CascadeConfig(**{**config, "fast": fast["method"]}))
-        clf.fast = fcls.from_artifact(task=task, lm=None, config=fast["config"],
+        own = Task.from_dict(fast["task"])  # the fast member's own label order
+        clf.fast = fcls.from_artifact(task=own, lm=None, config=fast["config"],
                                       state=fast["state"], tensors=mine)  # fmt: skip
         clf.needs_training_data = False
         return clf

@@ -122,7 +122,7 @@ def compare_specs(
     specs = parse_specs(methods)
     check_options(specs, options or {})
     out = check_writable_dir(out)
-    run = _rows_and_pool(data, needs_training(specs), out)
+    run = _rows_and_pool(data, needs_training(specs, task), out)
     lbls = labels_for(data.load(), task, labels)
 
     def builder(spec: Any) -> Any:
@@ -167,7 +167,7 @@ def evaluate_spec(
     specs = parse_specs([method])
     check_options(specs, options or {})
     out = check_writable_dir(out)
-    run = _rows_and_pool(data, needs_training(specs), out)
+    run = _rows_and_pool(data, needs_training(specs, task), out)
     lbls = labels_for(data.load(), task, labels)
     clf = build_and_fit(specs[0], run.pool, task=task, labels=lbls, model=model, dtype=dtype,
                         options=options)  # fmt: skip

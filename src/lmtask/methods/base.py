@@ -98,6 +98,12 @@ class Classifier(ABC):
     task: Task | None
     config: Config
 
+    @classmethod
+    def trains_on(cls, options: Mapping[str, Any], task: Any = None) -> bool:
+        """Whether this method, with these spec options for this task, must be fitted on
+        labelled examples (``needs_training_data`` unless a method knows better)."""
+        return cls.needs_training_data
+
     def make_config(self, config: Config | None, options: Mapping[str, Any]) -> Config:
         """``config`` as given, or one built (and checked) from ``options``."""
         if config is not None:

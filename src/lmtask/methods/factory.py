@@ -114,9 +114,9 @@ def parse_specs(specs: Iterable[str | MethodSpec] | str) -> list[MethodSpec]:
     return out
 
 
-def needs_training(specs: Iterable[str | MethodSpec]) -> bool:
-    """Whether any of ``specs`` must be fitted on labelled examples."""
-    return any(parse_spec(s).cls.needs_training_data for s in specs)
+def needs_training(specs: Iterable[str | MethodSpec], task: Any = None) -> bool:
+    """Whether any of ``specs`` must be fitted on labelled examples (for ``task``)."""
+    return any((m := parse_spec(s)).cls.trains_on(m.options, task) for s in specs)
 
 
 def check_options(specs: Iterable[str | MethodSpec], shared: Mapping[str, Any]) -> None:
@@ -199,7 +199,7 @@ def build_and_fit(
 ) -> Classifier:
     """:func:`build`, then :func:`fit` on ``pool`` when the method needs examples."""
     s = parse_spec(spec)
-    if s.cls.needs_training_data and (pool is None or not len(pool.texts)):
+    if s.cls.trains_on(s.options, task) and (pool is None or not len(pool.texts)):
         raise InputError(f"{s.name} needs labelled examples: give it a labelled pool")
     clf = build(s, task=task, labels=labels, model=model, dtype=dtype, options=options)
     return fit(clf, pool, resume=resume)
