@@ -98,6 +98,7 @@ def test_a_fast_member_in_another_label_order_survives_save_and_load(tmp_path, t
     texts = ["good fun", "awful mess", "a day"]
     np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
     assert again.fast.labels == ["negative", "positive"]
+    assert again.describe()["model"] == lm.name  # what a server shows as its base model
 
 
 def test_whether_a_cascade_needs_training_data_depends_on_its_fast_member(tmp_path):

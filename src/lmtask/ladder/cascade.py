@@ -196,5 +196,6 @@ class Cascade(Classifier):
 
     def describe(self) -> dict[str, Any]:
         fast = self.fast.describe() if self.fast is not None else self.config.fast
+        model = self._slow.lm.name if self._slow is not None else None  # type: ignore[attr-defined]
         return {**super().describe(), "fast": fast, "threshold": self.config.threshold,
-                "weight": self.config.weight}  # fmt: skip
+                "weight": self.config.weight, "model": model}  # fmt: skip
