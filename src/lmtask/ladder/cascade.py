@@ -83,7 +83,11 @@ class Cascade(Classifier):
         self.task = resolve_task(task, labels) if (task or labels) else None
         self.dtype, self._model, self._slow = dtype, model, None
         self.fast: Classifier | None = self._ready_fast(task)
-        self.needs_training_data = self.fast is None  # a spec: trained by fit
+
+    @property  # type: ignore[override]
+    def needs_training_data(self) -> bool:  # type: ignore[override]
+        """Until the fast classifier exists (a method spec, trained by ``fit``)."""
+        return self.fast is None
 
     @classmethod
     def trains_on(cls, options: Any, task: Any = None) -> bool:
@@ -191,7 +195,6 @@ class Cascade(Classifier):
         own = Task.from_dict(fast["task"])  # the fast member's own label order
         clf.fast = fcls.from_artifact(task=own, lm=None, config=fast["config"],
                                       state=fast["state"], tensors=mine)  # fmt: skip
-        clf.needs_training_data = False
         return clf
 
     def describe(self) -> dict[str, Any]:
