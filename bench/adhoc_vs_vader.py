@@ -39,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 import prompt_selection as ps
+from distill_target import clip
 from lmtask.data import load_dataset, stratified_sample
 from lmtask.evaluation import compute_metrics
 
@@ -58,12 +59,9 @@ def rows(name: str, n: int, distill_work: Path | None = None) -> Any:
         path = distill_work / f"{name}-{f}.jsonl"  # type: ignore[operator]
         if path.is_file():
             clipped |= set(read_table(path).texts)
-    cut = 1500  # bench/distill_target.py CLIP
 
     def seen(t: str) -> bool:
-        return (
-            t in chosen or (t if len(t) <= cut else t[:cut].rsplit(" ", 1)[0] + " ...") in clipped
-        )
+        return t in chosen or clip(t) in clipped
 
     rest = data.subset([i for i, t in enumerate(data.texts) if not seen(t)])
     picked = stratified_sample(rest, n, seed=2) if n < len(rest) else rest

@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from code_detector import score
 
 WORK = Path.home() / ".cache/lmtask-runs/code-ladder"
 LADDER = Path(__file__).parent / "results" / "code_ladder.json"
@@ -52,13 +57,6 @@ def combine(
     return out, deferred / len(pn)
 
 
-def macro(pred: list[int], gold: list[int], n: int) -> float:
-    """Mean per-language accuracy."""
-    per = [np.mean([p == g for p, g in zip(pred, gold, strict=True) if g == lb])
-           for lb in range(n) if lb in gold]  # fmt: skip
-    return float(np.mean(per))
-
-
 def main() -> None:
     ladder = json.loads(LADDER.read_text())["cells"]
     ng, lm = _rows("ngram"), {r["text"]: r for r in _rows("zero-shot")}
@@ -72,20 +70,25 @@ def main() -> None:
         return pn, pl, [labels.index(r["gold"]) for r in rows]
 
     dev, test = part("dev"), part("test")
+
+    def macro(pred: list[int], gold: list[int]) -> float:
+        """Mean per-language accuracy (code_detector's score)."""
+        return score([labels[g] for g in gold], [labels[p] for p in pred])["macro"]
+
     grid = []
     for tau, w, k in itertools.product(TAUS, [0.25, 0.5, 1.0], [0, 2, 3]):
         if k and w != 1.0:
             continue  # w plays no part when the LM picks among the top k
         pred, deferred = combine(dev[0], dev[1], tau, w, k)
-        grid.append({"tau": tau, "w": w, "k": k, "dev_macro": macro(pred, dev[2], len(labels)),
+        grid.append({"tau": tau, "w": w, "k": k, "dev_macro": macro(pred, dev[2]),
                      "dev_deferred": deferred})  # fmt: skip
     best = max(grid, key=lambda g: (round(g["dev_macro"], 6), -g["dev_deferred"], g["w"]))
     pred, deferred = combine(test[0], test[1], best["tau"], best["w"], best["k"])
     alone = {}
     for s, d in (("dev", dev), ("test", test)):
         for m, p in (("ngram", d[0]), ("lm", d[1])):
-            alone[f"{m} {s}"] = macro([int(x) for x in p.argmax(axis=1)], d[2], len(labels))
-    chosen = {**best, "test_macro": macro(pred, test[2], len(labels)), "test_deferred": deferred}
+            alone[f"{m} {s}"] = macro([int(x) for x in p.argmax(axis=1)], d[2])
+    chosen = {**best, "test_macro": macro(pred, test[2]), "test_deferred": deferred}
     result = {"chosen": chosen, "alone": alone, "grid": grid, "n_dev": len(dev[2]),
               "n_test": len(test[2])}  # fmt: skip
     OUT.write_text(json.dumps(result, indent=1) + "\n")

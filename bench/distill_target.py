@@ -40,6 +40,11 @@ STUDENT = "finetune:epochs=6:layers=3"  # lmtask.ladder.distill.STUDENT
 CLIP = 1500  # characters: long texts (bbc-news) cut as bench/prompt_selection.py cuts them
 
 
+def clip(text: str) -> str:
+    """``text`` cut to ``CLIP`` characters at a word boundary, as the work files hold it."""
+    return text if len(text) <= CLIP else text[:CLIP].rsplit(" ", 1)[0] + " ..."
+
+
 def write_jsonl(path: Path, data: LabeledData, with_labels: bool) -> None:
     rows = [{"text": t, **({"label": y} if with_labels else {})}
             for t, y in zip(data.texts, data.labels or [], strict=True)]  # fmt: skip
@@ -51,7 +56,7 @@ def write_jsonl(path: Path, data: LabeledData, with_labels: bool) -> None:
 def prepare(name: str, work: Path, n_dev: int, n_texts: int) -> tuple[Path, Path, list[str]]:
     """(unlabelled texts file, dev file, labels) for ``name``, disjoint by text."""
     data = load_dataset(name)
-    texts = [t if len(t) <= CLIP else t[:CLIP].rsplit(" ", 1)[0] + " ..." for t in data.texts]
+    texts = [clip(t) for t in data.texts]
     data = LabeledData(texts=texts, labels=data.labels, source=data.source)
     dev = stratified_sample(data, n_dev, seed=0)
     held = set(dev.texts)
