@@ -152,3 +152,30 @@ def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch():
     np.testing.assert_allclose(
         scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]), atol=1e-3
     )
+
+
+@pytest.mark.parametrize(
+    "error", [MemoryError(), RuntimeError("DefaultCPUAllocator: can't allocate memory")]
+)
+def test_running_out_of_memory_is_a_one_line_input_error(tiny_factory, monkeypatch, error):
+    from lmtask.errors import InputError
+
+    scorer = LabelScorer.for_task(tiny_factory(), TASK)
+
+    def boom(*a, **k):
+        raise error
+
+    monkeypatch.setattr(scorer, "_score_batch", boom)
+    with pytest.raises(InputError, match="out of memory scoring 1 text"):
+        scorer.log_probs(["a text"])
+
+
+def test_other_runtime_errors_are_not_dressed_up(tiny_factory, monkeypatch):
+    scorer = LabelScorer.for_task(tiny_factory(), TASK)
+
+    def boom(*a, **k):
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(scorer, "_score_batch", boom)
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        scorer.log_probs(["a text"])

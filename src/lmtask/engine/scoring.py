@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from lmtask.engine.prompting import PromptParts, build_prompt, encode, encode_prompts
-from lmtask.errors import TaskError
+from lmtask.errors import InputError, TaskError
 from lmtask.tasks import Task
 
 Progress = Callable[[int], None]
@@ -136,7 +136,18 @@ class LabelScorer:
             for s in range(0, len(group), self.batch_size):
                 idx = group[s : s + self.batch_size]
                 seqs = [rests[i] if use_prefix else full[i] for i in idx]
-                out[idx] = self._score_batch(seqs, use_prefix)  # type: ignore[arg-type]
+                try:
+                    out[idx] = self._score_batch(seqs, use_prefix)  # type: ignore[arg-type]
+                except (MemoryError, RuntimeError) as e:
+                    if isinstance(e, RuntimeError) and not _out_of_memory(e):
+                        raise
+                    n = max(len(q) for q in seqs) + (P if use_prefix else 0)  # type: ignore[arg-type]
+                    raise InputError(
+                        f"out of memory scoring {len(idx)} text(s) of up to {n} tokens on "
+                        f"{self.lm.device}: cut long texts shorter (the window allows "
+                        f"{self.window} tokens, more than this machine's memory holds), "
+                        "lower batch_size, or use a machine with more memory"
+                    ) from None
                 if progress:
                     progress(len(idx))
         return out
@@ -253,6 +264,12 @@ class LabelScorer:
 
 _GLUE = [".", ",", ";", ":", "!", "?", ")", "]", '"', "'", "*", "`"]
 _SPACE = ["Ġ", "Ċ", "ĊĊ", "▁", "<0x0A>", " ", "\n"]
+
+
+def _out_of_memory(e: RuntimeError) -> bool:
+    """A RuntimeError that is torch failing to allocate (CPU or GPU)."""
+    text = str(e).lower()
+    return "allocate memory" in text or "out of memory" in text
 
 
 def token_endings(tok: Any, tid: int) -> list[int]:
