@@ -111,3 +111,38 @@ def test_whether_a_cascade_needs_training_data_depends_on_its_fast_member(tmp_pa
         build(f"cascade:fast={tmp_path}", labels="a,b")
     bare = Cascade(fast="ngram").fit(TRAIN, GOLD)  # no task: labels from the data
     assert sorted(bare.labels) == ["negative", "positive"]
+
+
+def test_a_trained_slow_member_is_fitted_saved_and_loaded_with_it(tmp_path, tiny_qwen):
+    clf = build("cascade:fast=ngram:slow=lm-features:threshold=1.0", labels="positive,negative",
+                model=tiny_qwen)  # fmt: skip
+    assert clf.needs_training_data
+    clf.fit(TRAIN, GOLD)
+    assert clf.slow.method_name == "lm-features" and clf.lm is None  # no zero-shot LM loaded
+    texts = ["good fun", "awful mess", "a day"]
+    want = clf.predict_proba(texts)
+    fast, slow = clf.fast.predict_proba(texts), clf.slow.predict_proba(texts)
+    mix = fast * slow[:, [clf.slow.labels.index(lb) for lb in clf.labels]]
+    np.testing.assert_allclose(want, mix / mix.sum(1, keepdims=True), atol=1e-6)
+    path = lmtask.save(clf, tmp_path / "c")
+    assert lmtask.artifacts.read_manifest(path)["model"] is None
+    again = lmtask.load(path)
+    np.testing.assert_allclose(again.predict_proba(texts), want, atol=1e-6)
+    assert again.describe()["slow"]["method"] == "lm-features"
+    lmtask.save(again.slow, tmp_path / "slow")  # a saved slow member is used as it is
+    reuse = build(f"cascade:fast=ngram:slow={tmp_path / 'slow'}", labels="positive,negative")
+    assert reuse.slow.method_name == "lm-features" and reuse.needs_training_data  # the ngram
+    assert not Cascade.trains_on({"fast": "detector", "slow": str(tmp_path / "slow")})
+    with pytest.raises(InputError, match="not a saved artifact folder"):
+        build(f"cascade:slow={tmp_path}", labels="a,b")
+    with pytest.raises(InputError, match="unknown method"):
+        build("cascade:slow=no-such-method", labels="a,b")
+
+
+def test_empty_binary_and_unsure_texts_are_unknown_without_asking_the_lm():
+    clf, lm = cascade(threshold=1.0)
+    preds = clf.predict(["", "  \n", "\x00ELF\x02", "good fun"])
+    assert [p.label for p in preds[:3]] == [None, None, None] and preds[3].label is not None
+    assert lm.asked == ["good fun"]
+    clf.config.min_confidence = 0.999
+    assert clf.predict(["good fun"])[0].label is None

@@ -42,6 +42,7 @@ SETUP = {
     "finetune": (f"{FAST_TRAIN}:mode=head", "bert"),
     "lora": (FAST_TRAIN, "bert"),
     "setfit": ("num_iterations=2:batch_size=8", "bert"),
+    "lm-features": ("C=10", "lm"),
     "majority": ("", None),
     "ngram": ("", None),
     "vader": ("", None),

@@ -155,6 +155,8 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
                 f"but the model loaded now has hash {lm.source_hash[:12]}...; the artifact would "
                 "not predict as it did (pass check_model=False to load it anyway)"
             )
+    elif model is not None:  # a method that loads its model itself (lm-features): as given
+        lm = model
     if hasattr(cls, "from_artifact"):
         return cls.from_artifact(task=task, lm=lm, config=m["config"], state=m["state"],
                                  tensors=tensors)  # fmt: skip

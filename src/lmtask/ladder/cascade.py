@@ -33,6 +33,7 @@ from lmtask.config import Config, option
 from lmtask.errors import InputError, LmtaskError
 from lmtask.inputs import check_texts
 from lmtask.methods.base import Classifier, get_method, register_method
+from lmtask.methods.baseline.ngram import looks_binary
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, builtin_detector, resolve_task
 
@@ -53,13 +54,23 @@ class CascadeConfig(Config):
         0.8, "the fast classifier answers alone when its top probability is at least this",
         min=0, max=1,
     )  # fmt: skip
-    weight: float = option(1.0, "weight of the LM's log-probabilities in the combination", min=0)
+    slow: str = option(
+        "zero-shot",
+        "what is asked about the unsure texts: 'zero-shot' (the LM with the task's wording), "
+        "a saved artifact folder, or a method trained on the training data (e.g. lm-features)",
+    )
+    weight: float = option(1.0, "weight of the slow member's log-probabilities", min=0)
     batch_size: int = option(8, "texts per LM scoring batch", min=1)
+    min_confidence: float = option(
+        0.0, "answer 'unknown' (label None) below this final probability", min=0.0, max=1.0
+    )
 
     def check(self) -> None:
         super().check()
         if not self.fast.strip():
             raise InputError("cascade needs a fast classifier: fast=detector, a folder or a spec")
+        if not self.slow.strip():
+            raise InputError("cascade needs a slow member: slow=zero-shot, a folder or a spec")
 
 
 @register_method("cascade")
@@ -83,23 +94,28 @@ class Cascade(Classifier):
         self.task = resolve_task(task, labels) if (task or labels) else None
         self.dtype, self._model, self._slow = dtype, model, None
         self.fast: Classifier | None = self._ready_fast(task)
+        self._train_fast = self.fast is None  # a method spec, trained by fit
+        self._train_slow = _trains(self.config.slow)
+        if not self._train_slow and self.config.slow != "zero-shot":
+            self._slow = self._load_member(Path(self.config.slow).expanduser(), "slow")
 
     @property  # type: ignore[override]
     def needs_training_data(self) -> bool:  # type: ignore[override]
-        """Until the fast classifier exists (a method spec, trained by ``fit``)."""
-        return self.fast is None
+        """Until both members exist (a method spec is trained by ``fit``)."""
+        return self.fast is None or (self._train_slow and self._slow is None)
 
     @classmethod
     def trains_on(cls, options: Any, task: Any = None) -> bool:
         """Only when the fast classifier is a method to train (not a detector or a folder)."""
+        if _trains(str(options.get("slow", "zero-shot"))):
+            return True
         fast = str(options.get("fast", "auto"))
         if fast in ("auto", "detector"):
             return fast == "auto" and builtin_detector(task) is None
-        return not (Path(fast).expanduser() / "manifest.json").is_file()
+        return _trains(fast)
 
     def _ready_fast(self, task: Any) -> Classifier | None:
         """The fast classifier if it exists already (detector or artifact), else None."""
-        from lmtask.artifacts import load
         from lmtask.methods.factory import parse_spec
 
         fast = self.config.fast
@@ -114,26 +130,45 @@ class Cascade(Classifier):
         if folder is None:
             parse_spec("ngram" if fast == "auto" else fast)  # an unknown method: refused now
             return None
+        return self._load_member(folder, "fast")
+
+    def _load_member(self, folder: Path, which: str) -> Classifier:
+        """A saved member; its labels must be the task's."""
+        from lmtask.artifacts import load
+        from lmtask.methods.factory import parse_spec
+
+        if not (folder / "manifest.json").is_file():
+            if "/" in str(folder) or folder.exists():
+                raise InputError(f"{which}={str(folder)!r} is not a saved artifact folder "
+                                 "(no manifest.json)")  # fmt: skip
+            parse_spec(str(folder))  # an unknown method: refused now
         clf = load(folder)
         if self.task is None:
             self.task = clf.task
         elif sorted(clf.labels) != sorted(self.labels):
-            raise InputError(f"the fast classifier in {folder} has labels {clf.labels}, the "
+            raise InputError(f"the {which} classifier in {folder} has labels {clf.labels}, the "
                              f"task {self.labels}")  # fmt: skip
         return clf
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> Cascade:
-        """Train the fast classifier (a method spec) on ``texts``/``labels``."""
+        """Train the members given as method specs on ``texts``/``labels``."""
         from lmtask.methods.factory import build, fit
 
-        spec = "ngram" if self.config.fast == "auto" else self.config.fast
-        self.fast = fit(build(spec, task=self.task, dtype=self.dtype), texts=texts, labels=labels)
-        self.task = self.fast.task
+        if self._train_fast:
+            spec = "ngram" if self.config.fast == "auto" else self.config.fast
+            self.fast = fit(build(spec, task=self.task, dtype=self.dtype), texts=texts,
+                            labels=labels)  # fmt: skip
+            self.task = self.fast.task
+        if self._train_slow:
+            slow = build(self.config.slow, task=self.task, model=self._model, dtype=self.dtype)
+            self._slow = fit(slow, texts=texts, labels=labels)
         return self
 
     @property
     def slow(self) -> Classifier:
-        """The zero-shot LM classifier of the same task (built on first use)."""
+        """The member asked about unsure texts (zero-shot: built on first use)."""
+        if self._slow is None and self._train_slow:
+            raise LmtaskError("this cascade is not trained: call fit(texts, labels) first")
         if self._slow is None:
             from lmtask.methods.prompt.zero_shot import ZeroShot
 
@@ -143,7 +178,10 @@ class Cascade(Classifier):
 
     @property
     def lm(self) -> Any:
-        """The language model (recorded in artifacts, passed back by ``lmtask.load``)."""
+        """The zero-shot member's language model (recorded in artifacts, passed back by
+        ``lmtask.load``); None when the slow member is another classifier (it loads its own)."""
+        if self.config.slow != "zero-shot":
+            return None
         return self.slow.lm  # type: ignore[attr-defined]
 
     def _proba(self, clf: Classifier, texts: list[str]) -> np.ndarray:
@@ -157,48 +195,88 @@ class Cascade(Classifier):
         if not texts:
             return []
         p = self._proba(self.fast, texts)
-        unsure = np.flatnonzero(p.max(axis=1) < self.config.threshold)
+        blank = np.array([not t.strip() or looks_binary(t) for t in texts])  # never asked
+        unsure = np.flatnonzero((p.max(axis=1) < self.config.threshold) & ~blank)
         if len(unsure) and self.config.weight > 0:
             lm = self._proba(self.slow, [texts[i] for i in unsure])
             z = np.log(np.clip(p[unsure], 1e-12, None))
             z += self.config.weight * np.log(np.clip(lm, 1e-12, None))
             z = np.exp(z - z.max(axis=1, keepdims=True))
             p[unsure] = z / z.sum(axis=1, keepdims=True)
-        names = self.labels
-        return [Prediction(names[int(row.argmax())], dict(zip(names, map(float, row), strict=True)))
-                for row in p]  # fmt: skip
+        names, least = self.labels, self.config.min_confidence
+        return [Prediction(None if no or row.max() < least else names[int(row.argmax())],
+                           dict(zip(names, map(float, row), strict=True)))
+                for row, no in zip(p, blank, strict=True)]  # fmt: skip
 
     # -- artifacts ----------------------------------------------------------------------
     def artifact_state(self) -> dict[str, Any]:
-        if self.fast is None:
+        if self.fast is None or (self._train_slow and self._slow is None):
             raise LmtaskError("cannot save an untrained cascade: call fit first")
-        state = dict(self.fast.artifact_state())
-        tensors = state.pop("tensors", None) or {}
-        as_np = {f"fast.{k}": v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
-                 for k, v in tensors.items()}  # fmt: skip
-        fast = {"method": self.fast.method_name, "state": state, "task": self.fast.task.to_dict(),
-                "config": dataclasses.asdict(self.fast.config)}  # fmt: skip
-        return {"fast": fast, "tensors": as_np}
+        state, tensors = {}, {}
+        members = {
+            "fast": self.fast,
+            "slow": self._slow if self.config.slow != "zero-shot" else None,
+        }
+        for which, clf in members.items():
+            if clf is not None:
+                state[which], mine = _pack(which, clf)
+                tensors.update(mine)
+        return {**state, "tensors": tensors}
 
     @classmethod
     def from_artifact(
         cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
     ) -> Cascade:
-        fast = state["fast"]
-        fcls = get_method(fast["method"])
-        mine = {k[len("fast.") :]: v for k, v in (tensors or {}).items() if k.startswith("fast.")}
-        if mine and getattr(fcls, "tensors_as", "torch") != "numpy":
-            import torch
-
-            mine = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in mine.items()}
-        clf = cls(task=task, model=lm, config=CascadeConfig(**{**config, "fast": fast["method"]}))
-        own = Task.from_dict(fast["task"])  # the fast member's own label order
-        clf.fast = fcls.from_artifact(task=own, lm=None, config=fast["config"],
-                                      state=fast["state"], tensors=mine)  # fmt: skip
+        names = {w: state[w]["method"] for w in ("fast", "slow") if w in state}
+        clf = cls(task=task, model=lm, config=CascadeConfig(**{**config, **names}))
+        clf.fast = _unpack("fast", state["fast"], tensors)
+        if "slow" in state:
+            clf._slow = _unpack("slow", state["slow"], tensors)
         return clf
 
     def describe(self) -> dict[str, Any]:
         fast = self.fast.describe() if self.fast is not None else self.config.fast
-        model = self._slow.lm.name if self._slow is not None else None  # type: ignore[attr-defined]
-        return {**super().describe(), "fast": fast, "threshold": self.config.threshold,
-                "weight": self.config.weight, "model": model}  # fmt: skip
+        info = {**super().describe(), "fast": fast, "threshold": self.config.threshold,
+                "weight": self.config.weight}  # fmt: skip
+        if self.config.slow == "zero-shot":  # "model": what a server shows as its base model
+            return {**info, "model": self._slow.lm.name if self._slow is not None else None}  # type: ignore[attr-defined]
+        slow = self._slow.describe() if self._slow is not None else self.config.slow
+        model = slow.get("model") if isinstance(slow, dict) else None
+        return {**info, "slow": slow, "model": model}
+
+
+def _trains(spec: str) -> bool:
+    """Whether a member named ``spec`` is a method to train (not zero-shot, not a saved
+    folder); a folder without a manifest, or an unknown method, is refused here."""
+    from lmtask.methods.factory import parse_spec
+
+    if spec == "zero-shot" or (Path(spec).expanduser() / "manifest.json").is_file():
+        return False
+    if "/" in spec or Path(spec).expanduser().exists():
+        raise InputError(f"{spec!r} is not a saved artifact folder (no manifest.json)")
+    parse_spec(spec)
+    return True
+
+
+def _pack(which: str, clf: Classifier) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A member's method, task, config and state, and its tensors prefixed ``which.``."""
+    state = dict(clf.artifact_state())
+    tensors = state.pop("tensors", None) or {}
+    as_np = {f"{which}.{k}": v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
+             for k, v in tensors.items()}  # fmt: skip
+    return {"method": clf.method_name, "state": state, "task": clf.task.to_dict(),
+            "config": dataclasses.asdict(clf.config)}, as_np  # fmt: skip
+
+
+def _unpack(which: str, packed: dict[str, Any], tensors: Any) -> Classifier:
+    """Inverse of :func:`_pack` (the member keeps its own label order)."""
+    mcls = get_method(packed["method"])
+    mine = {k[len(which) + 1 :]: v for k, v in (tensors or {}).items()
+            if k.startswith(f"{which}.")}  # fmt: skip
+    if mine and getattr(mcls, "tensors_as", "torch") != "numpy":
+        import torch
+
+        mine = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in mine.items()}
+    own = Task.from_dict(packed["task"])
+    return mcls.from_artifact(task=own, lm=None, config=packed["config"], state=packed["state"],
+                              tensors=mine)  # fmt: skip

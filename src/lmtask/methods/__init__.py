@@ -30,8 +30,8 @@ _PROMPT = (
     "MultiLabelConfig PromptClassifier PromptConfig PromptEnsemble ZeroShot ZeroShotConfig"
 )
 _TRAINED = (
-    "Finetune FinetuneConfig Lora LoraLM LoraLMConfig PrefixTuning PrefixTuningConfig "
-    "PromptTuning PromptTuningConfig SetFit SetFitConfig"
+    "Finetune FinetuneConfig LmFeatures LmFeaturesConfig Lora LoraLM LoraLMConfig PrefixTuning "
+    "PrefixTuningConfig PromptTuning PromptTuningConfig SetFit SetFitConfig"
 )
 _LAZY = {
     **dict.fromkeys(["Majority", "Ngram", "NgramConfig", "Vader"], "lmtask.methods.baseline"),
@@ -62,6 +62,8 @@ __all__ = [
     "FewShotConfig",
     "Finetune",
     "FinetuneConfig",
+    "LmFeatures",
+    "LmFeaturesConfig",
     "Lora",
     "LoraLM",
     "LoraLMConfig",

@@ -51,6 +51,7 @@ BUILTIN_METHODS: dict[str, str] = {
     "prefix-tuning": "lmtask.methods.trained.peft_lm",
     "lora-lm": "lmtask.methods.trained.peft_lm",
     "setfit": "lmtask.methods.trained.setfit",
+    "lm-features": "lmtask.methods.trained.lm_features",
     "cascade": "lmtask.ladder.cascade",  # composes methods and saved artifacts
 }
 

@@ -1,0 +1,170 @@
+"""n-grams first, a linear head on the LM's layer 2 for the snippets they are unsure of.
+
+The ``lm-features`` method reads the hidden states after the first ``--layers`` layers of the
+default 0.5B model (mean over tokens) and fits a logistic regression; the ``cascade`` method
+with ``slow=lm-features`` asks it only when the n-gram model's top probability is below
+``threshold``, and answers ``argmax(log p_ngram + weight * log p_head)``. Unlike the zero-shot
+cascade (one full 24-layer pass and 25 label scores per unsure snippet) this costs two layers
+of one pass.
+
+1. **Dev choice** (train -> dev): features of train and dev computed once with the library
+   (cached under ``~/.cache/lmtask-runs/code-lm-features``), the head's ``C`` and the
+   cascade's ``threshold`` and ``weight`` on a grid; picked by dev macro (ties: the lower
+   threshold, fewer snippets to the LM).
+2. **Test, read once**, for the dev winner: a real :class:`~lmtask.ladder.cascade.Cascade`
+   (n-gram options of bench/train_code_detector.py, trained on train; the head trained on
+   train) predicts every test snippet, timed end to end (the LM's features computed live,
+   layers loaded before the clock starts); n-grams alone and Magika timed in the same run.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/code_lm_features.py --out /tmp/r.md
+
+Results: ``bench/results/code_lm_features.json`` and the section ``## n-grams + LM features
+(bench/code_lm_features.py)`` of ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from code_detector import magika_tool, read, score, subset, timed
+from lmtask.data.code import DEFAULT_OUT
+from lmtask.methods import Ngram, build
+from lmtask.methods.trained.lm_features import LmFeatures
+from results_md import write_section
+from train_code_detector import OPTIONS
+
+HEADING = "## n-grams + LM features (bench/code_lm_features.py)"
+CACHE = Path.home() / ".cache/lmtask-runs/code-lm-features"
+JSON_OUT = Path(__file__).parent / "results" / "code_lm_features.json"
+GRID = {"C": [0.1, 1.0], "threshold": [0.6, 0.7, 0.8, 0.9], "weight": [0.5, 1.0, 2.0]}
+
+
+def features(clf: LmFeatures, side: str, rows: list[dict[str, Any]]) -> np.ndarray:
+    c = clf.config
+    path = CACHE / f"{side}-{c.model}-l{c.layers}-t{c.max_tokens}-{len(rows)}.npy"
+    if path.is_file():
+        return np.load(path)
+    x = clf.features([r["text"] for r in rows], progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
+
+
+def combine(pn: np.ndarray, ph: np.ndarray, threshold: float, weight: float) -> np.ndarray:
+    """The cascade's rule on precomputed probabilities (same label order)."""
+    z = np.log(np.clip(pn, 1e-12, None)) + weight * np.log(np.clip(ph, 1e-12, None))
+    unsure = pn.max(axis=1) < threshold
+    return np.where(unsure, z.argmax(axis=1), pn.argmax(axis=1)), unsure.mean()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    torch.set_num_threads(args.threads)
+    corpus = Path(args.corpus)
+    train, dev = read(corpus, "train"), read(corpus, "dev")
+    ng = Ngram(task="code-language", **OPTIONS).fit([r["text"] for r in train],
+                                                    [r["label"] for r in train])  # fmt: skip
+    labels = ng.labels
+    pn_dev = ng.predict_proba([r["text"] for r in dev])
+    gold_dev = [r["label"] for r in dev]
+    probe = LmFeatures(task="code-language", layers=args.layers)
+    x_train, x_dev = features(probe, "train", train), features(probe, "dev", dev)
+    grid = []
+    for c in GRID["C"]:
+        head = LmFeatures(task="code-language", layers=args.layers, C=c)
+        head.fit_features(x_train, [r["label"] for r in train])
+        ph = head.proba_from_features(x_dev)
+        alone = score(gold_dev, [labels[i] for i in ph.argmax(axis=1)])["macro"]
+        for t, w in itertools.product(GRID["threshold"], GRID["weight"]):
+            pred, share = combine(pn_dev, ph, t, w)
+            m = score(gold_dev, [labels[i] for i in pred])["macro"]
+            grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m, "to_lm": share,
+                         "head_alone_dev_macro": alone})  # fmt: skip
+    best = max(grid, key=lambda g: (round(g["dev_macro"], 4), -g["threshold"], g["weight"] == 1))
+    ngram_dev = score(gold_dev, [labels[i] for i in pn_dev.argmax(axis=1)])["macro"]
+    print(f"dev: ngram {ngram_dev:.4f}; best {best}", flush=True)
+
+    # Test, once, for the dev winner: a real cascade, timed end to end.
+    test = read(corpus, "test")
+    texts, gold = [r["text"] for r in test], [r["label"] for r in test]
+    head = LmFeatures(task="code-language", layers=args.layers, C=best["C"])
+    head.fit_features(x_train, [r["label"] for r in train])
+    clf = build(f"cascade:fast=ngram:slow=lm-features:threshold={best['threshold']}"
+                f":weight={best['weight']}", task="code-language")  # fmt: skip
+    clf.fast, clf._slow = ng, head
+    head.first_layers  # loaded before the clock starts  # noqa: B018
+    out: dict[str, Any] = {"dev": {"ngram_macro": ngram_dev, "grid": grid, "best": best}}
+    tools = {
+        "ngram + lm-features": lambda ts: [p.label for p in clf.predict(ts)],
+        "ngram alone": lambda ts: [p.label for p in ng.predict(ts)],
+        "lm-features alone": lambda ts: [p.label for p in head.predict(ts)],
+    }
+    mrun, _, mname = magika_tool()
+    tools["magika"] = mrun
+    few = subset(test, args.alone_rows)  # the same number per language
+    for name, fn in tools.items():
+        some = name == "lm-features alone"
+        rows, want = (texts, gold) if not some else ([r["text"] for r in few],
+                                                     [r["label"] for r in few])  # fmt: skip
+        res = timed(fn, rows)
+        s = score(want, res["preds"])
+        out[name] = {"accuracy": s["accuracy"], "macro": s["macro"], "rate": res["rate"],
+                     "rows": len(rows), "per_language": s["per_language"]}  # fmt: skip
+        print(f"test {name}: macro {s['macro']:.4f} acc {s['accuracy']:.4f} "
+              f"{res['rate']:.1f}/s on {len(rows)} rows", flush=True)  # fmt: skip
+    _, share = combine(ng.predict_proba(texts), np.ones((len(texts), len(labels))),
+                       best["threshold"], 0.0)  # fmt: skip
+    out["test_to_lm"] = float(share)
+    out["magika_version"] = mname
+    out["machine"] = f"{platform.machine()}, torch threads {args.threads}"
+    return out
+
+
+def render(res: dict[str, Any], command: str) -> str:
+    b = res["dev"]["best"]
+    lines = [HEADING, "", f"- Command: `{command}`",
+             f"- Machine: {res['machine']}; {res['magika_version']}. Speeds measured in this "
+             "run (ratios count; the machine is shared).",
+             f"- Dev choice (train -> dev, grid {GRID}): C={b['C']}, threshold={b['threshold']}, "
+             f"weight={b['weight']}: dev macro {b['dev_macro']:.3f} (n-grams alone "
+             f"{res['dev']['ngram_macro']:.3f}; the head alone {b['head_alone_dev_macro']:.3f}), "
+             f"{b['to_lm']:.0%} of dev snippets to the LM.", "",
+             "| on test (read once) | rows | accuracy | macro | snippets/s | vs Magika |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    mag = res["magika"]["rate"]
+    for name in ("ngram + lm-features", "ngram alone", "lm-features alone", "magika"):
+        r = res[name]
+        lines.append(f"| {name} | {r['rows']} | {r['accuracy']:.3f} | {r['macro']:.3f} | "
+                     f"{r['rate']:.1f} | {r['rate'] / mag:.2f}x |")  # fmt: skip
+    lines += ["", f"{res['test_to_lm']:.1%} of test snippets went to the LM head.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(Path(DEFAULT_OUT).expanduser()))
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--alone-rows", type=int, default=500, help="test rows for the head alone")
+    ap.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = ap.parse_args(argv)
+    res = run(args)
+    JSON_OUT.write_text(json.dumps(res, indent=1, default=str))
+    cmd = "HF_HUB_OFFLINE=1 .venv/bin/python bench/code_lm_features.py"
+    write_section(Path(args.out), HEADING, render(res, cmd))
+    print(render(res, cmd))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
