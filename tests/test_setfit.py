@@ -18,6 +18,7 @@ import lmtask
 from lmtask.cli import app
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods import SetFit, SetFitConfig, build_and_fit, parse_spec
+from lmtask.methods.trained.priors import adjust, em_prior, reweight, scale, temperature
 from tests.helpers import X, Y, assert_one_line_error
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -178,3 +179,80 @@ def test_packaged_encoder_learns_sentiment_from_8_per_class(tmp_path):
     )
     again = lmtask.load(lmtask.save(clf, tmp_path / "real"))
     assert [p.label for p in again.predict(texts)] == got
+
+
+# -- label priors from unlabelled texts (prior=em) -------------------------------------------
+def _mixture(prior, n=20000, seed=0):
+    """Texts as 1-d Gaussians around -2/0/2; the exact posteriors under a uniform prior."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(3, size=n, p=prior)
+    lik = np.exp(-((rng.normal(np.array([-2.0, 0.0, 2.0])[y], 1)[:, None] - [-2, 0, 2]) ** 2) / 2)
+    return lik / lik.sum(axis=1, keepdims=True), y
+
+
+@pytest.mark.parametrize("prior", [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [1 / 3, 1 / 3, 1 / 3]])
+def test_em_recovers_a_known_prior_from_exact_posteriors(prior):
+    post, _ = _mixture(prior)
+    got = em_prior(post, np.ones(3) / 3)
+    np.testing.assert_allclose(got, prior, atol=0.02)
+    # the mean posterior alone is pulled towards the training prior
+    assert np.abs(post.mean(axis=0) - prior).max() > 0.05 or prior[0] == 1 / 3
+    # reweighting gives Bayes' posteriors under the new prior: accuracy goes up
+    before = (post.argmax(1) == _mixture(prior)[1]).mean()
+    after = (adjust(post, np.ones(3) / 3, got).argmax(1) == _mixture(prior)[1]).mean()
+    assert after >= before - 1e-9 and np.allclose(adjust(post, [1, 1, 1], got).sum(1), 1)
+
+
+def test_temperature_undoes_softened_posteriors_so_em_works_again():
+    post, y = _mixture([0.7, 0.2, 0.1])
+    soft = scale(post, 3.0)  # under-confident, like a strongly regularised head
+    far = em_prior(soft, np.ones(3) / 3)
+    assert np.abs(far - [0.7, 0.2, 0.1]).max() > 0.05  # EM on miscalibrated ones is off
+    t = temperature(np.log(soft), y)
+    assert 0.25 < t < 0.45  # about 1/3
+    np.testing.assert_allclose(em_prior(scale(soft, t), np.ones(3) / 3), [0.7, 0.2, 0.1], atol=0.03)
+
+
+def test_em_keeps_every_label_above_the_floor_and_checks_shapes():
+    post = np.array([[1.0, 0.0], [0.99, 0.01]])
+    assert em_prior(post, np.array([0.5, 0.5]))[1] >= 1e-3 / (1 + 1e-3) - 1e-12
+    np.testing.assert_allclose(em_prior(np.zeros((0, 2)), np.array([1.0, 3.0])), [0.25, 0.75])
+    with pytest.raises(InputError, match="do not fit"):
+        em_prior(post, np.ones(3) / 3)
+    with pytest.raises(InputError, match="positive training prior"):
+        adjust(post, np.array([1.0, 0.0]), np.array([0.5, 0.5]))
+
+
+def test_prior_em_estimates_from_unlabelled_texts_and_saves_it(tiny_bert, tmp_path):
+    # unlabelled texts mostly like the "pos" examples: the estimate leans to pos
+    pool = [x for x, y in zip(X, Y, strict=True) if y == "pos"] * 3 + X[-2:]
+    clf = SetFit(model=tiny_bert, prior="em", **TINY).fit(X, Y, unlabelled=pool)
+    pr = clf.prior
+    assert pr["train"] == [0.5, 0.5] and pr["temperature"] > 0 and clf.info["unlabelled"] == 50
+    assert abs(sum(pr["target"]) - 1) < 1e-9 and pr["target"][1] > 0.5
+    plain = SetFit(model=tiny_bert, **TINY).fit(X, Y)  # same seed: the same body and head
+    p, q = clf.predict_proba(X), plain.predict_proba(X)
+    np.testing.assert_allclose(p, reweight(q, pr), atol=1e-6)
+    assert not np.allclose(p, q) and (p[:, 1] / p[:, 0] > 0).all()
+    again = lmtask.load(lmtask.save(clf, tmp_path / "em"))
+    assert again.prior == pr and again.describe()["prior"] == [round(v, 3) for v in pr["target"]]
+    np.testing.assert_allclose(again.predict_proba(X), p, atol=1e-6)
+    # from a file through a spec, as on the command line
+    (tmp_path / "pool.txt").write_text("\n".join(pool) + "\n")
+    spec = f"setfit:prior=em:unlabelled={tmp_path / 'pool.txt'}:num_iterations=2:batch_size=8"
+    pool_data = lmtask.data.LabeledData(X, Y, source="t")
+    from_file = build_and_fit(spec, pool_data, model=tiny_bert)
+    assert from_file.prior == pr
+
+
+def test_prior_em_misuse_is_one_line(tiny_bert):
+    with pytest.raises(InputError, match="needs unlabelled texts"):
+        SetFit(model=tiny_bert, prior="em", **TINY).fit(X, Y)
+    with pytest.raises(InputError, match="only with setfit:prior=em"):
+        SetFit(model=tiny_bert, **TINY).fit(X, Y, unlabelled=["x"])
+    with pytest.raises(InputError, match="logistic head"):
+        SetFit(model=tiny_bert, prior="em", head="differentiable").fit(X, Y, unlabelled=["x"])
+    with pytest.raises(InputError, match="no unlabelled texts"):
+        SetFit(model=tiny_bert, prior="em", **TINY).fit(X, Y, unlabelled=[])
+    with pytest.raises(InputError, match="file not found"):
+        SetFit(model=tiny_bert, prior="em", unlabelled="/nonexistent.txt").fit(X, Y)
