@@ -15,6 +15,12 @@ read once, by bench/code_detector.py):
     .venv/bin/lmtask datasets build code-languages
     HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --sweep
     HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head  # after
+                                                      # bench/code_lm_features.py
+
+4. ``--lm-head``: the ``lm-features`` head that ``cascade:slow=detector`` asks about the
+   snippets the n-grams are unsure of, with the ``C`` bench/code_lm_features.py chose on dev,
+   trained on train + dev, saved to src/lmtask/tasks/builtin/detectors/code-language.lm-features/.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import lmtask
 from lmtask.data import code
@@ -102,12 +110,38 @@ def sweep() -> None:
     print(f"\nbest on dev macro: {best['options']} -> {SWEEP_OUT}")
 
 
+def lm_head() -> None:
+    """The shipped lm-features head (``cascade:slow=detector``): the layer and ``C`` chosen on
+    dev by bench/code_lm_features.py, trained on train + dev (features cached there)."""
+    from code_lm_features import JSON_OUT, features
+    from lmtask.methods.trained.lm_features import LmFeatures
+
+    chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
+    train, dev = rows("train"), rows("dev")
+    head = LmFeatures(task="code-language", layers=2, C=chosen["C"])
+    x = np.concatenate([features(head, "train", train), features(head, "dev", dev)])
+    head.fit_features(x, [r["label"] for r in train + dev])
+    out = OUT.with_name("code-language.lm-features")
+    lmtask.save(head, out, metrics={"dev_macro_with_ngram": chosen["dev_macro"],
+                                    "note": "dev macro of n-grams + this head, both trained "
+                                    "on train only (bench/code_lm_features.py)"},
+                data={"source": "lmtask.data.code: train + dev splits", "n": len(x)})  # fmt: skip
+    for old in out.glob("weights-*"):  # the weights of an earlier save
+        if old.name != json.loads((out / "manifest.json").read_text())["weights"]["file"]:
+            old.unlink()
+    print(f"saved to {out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sweep", action="store_true", help="the dev sweep of ngram options")
+    ap.add_argument("--lm-head", action="store_true", help="train and save the lm-features head")
     args = ap.parse_args(argv)
     if args.sweep:
         sweep()
+        return
+    if args.lm_head:
+        lm_head()
         return
     manifest = code.load_manifest(Path(code.DEFAULT_OUT))
     train, dev = rows("train"), rows("dev")

@@ -146,3 +146,25 @@ def test_empty_binary_and_unsure_texts_are_unknown_without_asking_the_lm():
     assert lm.asked == ["good fun"]
     clf.config.min_confidence = 0.999
     assert clf.predict(["good fun"])[0].label is None
+
+
+def test_slow_detector_is_the_shipped_head_of_the_code_task():
+    clf = build("cascade:slow=detector", task="code-language")
+    assert not clf.needs_training_data and clf.slow.method_name == "lm-features"
+    assert clf.slow._layers is None  # the LM's layers load on the first unsure snippet
+    with pytest.raises(InputError, match="ships no lm-features head"):
+        build("cascade:slow=detector", task="sentiment")
+
+
+@pytest.mark.slow
+def test_the_shipped_head_answers_code_it_is_asked_about(tmp_path):
+    clf = build("cascade:slow=detector:threshold=1.0", task="code-language")  # always asked
+    snippets = [
+        'fn main() {\n    let v: Vec<i32> = vec![1, 2];\n    println!("{:?}", v);\n}',
+        "SELECT name, count(*) FROM users GROUP BY name;",
+        '#include <iostream>\nint main() {\n  std::cout << "hi" << std::endl;\n}',
+    ]
+    assert [p.label for p in clf.predict(snippets)] == ["Rust", "SQL", "C++"]
+    again = lmtask.load(lmtask.save(clf, tmp_path / "c"))
+    np.testing.assert_allclose(again.predict_proba(snippets), clf.predict_proba(snippets),
+                               atol=1e-6)  # fmt: skip

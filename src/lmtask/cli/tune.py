@@ -32,6 +32,7 @@ from lmtask.cli.common import (
     err,
     library_errors,
     method_options,
+    shown_truncations,
 )
 
 
@@ -79,7 +80,7 @@ def tune(
     opts = method_options(mode=mode, shots=shots, select=select, order=order, seed=seed,
                           calibrate=calibrate, min_confidence=min_confidence,
                           batch_size=batch_size)  # fmt: skip
-    with library_errors({"resume": "--resume"}):
+    with library_errors({"resume": "--resume"}), shown_truncations():
         run = ladder.tune(d, method, out, task=task, labels=labels, model=model, dtype=dtype,
                           options=opts, resume=resume, progress=err.is_terminal)  # fmt: skip
     if not run.saved:

@@ -57,7 +57,8 @@ class CascadeConfig(Config):
     slow: str = option(
         "zero-shot",
         "what is asked about the unsure texts: 'zero-shot' (the LM with the task's wording), "
-        "a saved artifact folder, or a method trained on the training data (e.g. lm-features)",
+        "'detector' (the task's shipped lm-features head: code-language), a saved artifact "
+        "folder, or a method trained on the training data (e.g. lm-features)",
     )
     weight: float = option(1.0, "weight of the slow member's log-probabilities", min=0)
     batch_size: int = option(8, "texts per LM scoring batch", min=1)
@@ -95,9 +96,16 @@ class Cascade(Classifier):
         self.dtype, self._model, self._slow = dtype, model, None
         self.fast: Classifier | None = self._ready_fast(task)
         self._train_fast = self.fast is None  # a method spec, trained by fit
-        self._train_slow = _trains(self.config.slow)
-        if not self._train_slow and self.config.slow != "zero-shot":
-            self._slow = self._load_member(Path(self.config.slow).expanduser(), "slow")
+        slow = self.config.slow
+        self._train_slow = slow != "detector" and _trains(slow)
+        if slow == "detector":
+            folder = builtin_detector(self.task.name if self.task else task, "lm-features")
+            if folder is None:
+                raise InputError(f"slow=detector: task {task!r} ships no lm-features head "
+                                 "(only code-language does); name a spec or a folder")  # fmt: skip
+            self._slow = self._load_member(folder, "slow")
+        elif not self._train_slow and slow != "zero-shot":
+            self._slow = self._load_member(Path(slow).expanduser(), "slow")
 
     @property  # type: ignore[override]
     def needs_training_data(self) -> bool:  # type: ignore[override]
@@ -107,7 +115,8 @@ class Cascade(Classifier):
     @classmethod
     def trains_on(cls, options: Any, task: Any = None) -> bool:
         """Only when the fast classifier is a method to train (not a detector or a folder)."""
-        if _trains(str(options.get("slow", "zero-shot"))):
+        slow = str(options.get("slow", "zero-shot"))
+        if slow != "detector" and _trains(slow):
             return True
         fast = str(options.get("fast", "auto"))
         if fast in ("auto", "detector"):

@@ -76,11 +76,19 @@ def resolve_task(task: Task | str | None = None, labels: list[str] | str | None 
     return t.with_labels(labels) if labels is not None else t
 
 
-def builtin_detector(task: object) -> Path | None:
-    """The folder of the trained classifier a built-in task uses by default (an artifact
-    shipped with lmtask), or None: for ``code-language``, a character n-gram model trained
-    on the project's code corpus (see bench/train_code_detector.py)."""
+def builtin_detector(task: object, kind: str = "") -> Path | None:
+    """The folder of a trained classifier shipped with lmtask for a built-in task, or None.
+
+    ``kind=""``: the one the task uses by default (for ``code-language`` a character n-gram
+    model trained on the project's code corpus); ``kind="lm-features"``: the head on the
+    default LM's early layers that ``cascade:slow=detector`` asks about unsure texts (see
+    bench/train_code_detector.py).
+
+    >>> builtin_detector("code-language").name, builtin_detector("sentiment")
+    ('code-language', None)
+    """
     if not isinstance(task, str):
         return None
-    folder = Path(__file__).parent / "builtin" / "detectors" / task
+    name = f"{task}.{kind}" if kind else task
+    folder = Path(__file__).parent / "builtin" / "detectors" / name
     return folder if (folder / "manifest.json").is_file() else None
