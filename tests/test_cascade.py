@@ -168,3 +168,26 @@ def test_the_shipped_head_answers_code_it_is_asked_about(tmp_path):
     again = lmtask.load(lmtask.save(clf, tmp_path / "c"))
     np.testing.assert_allclose(again.predict_proba(snippets), clf.predict_proba(snippets),
                                atol=1e-6)  # fmt: skip
+
+
+def test_loading_a_cascade_ignores_folders_named_like_its_members(tmp_path, monkeypatch):
+    clf = build("cascade:fast=ngram", labels="positive,negative").fit(TRAIN, GOLD)
+    clf._slow = FakeLM()
+    clf.config.threshold = 0.0
+    path = lmtask.save(clf, tmp_path / "c")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ngram").mkdir()  # a folder that is not an artifact, named as the member
+    again = lmtask.load(path)
+    assert [p.label for p in again.predict(TRAIN)] == [p.label for p in clf.predict(TRAIN)]
+
+
+def test_a_prompt_member_keeps_its_own_model_after_save_and_load(tmp_path, smol):
+    member = build("zero-shot", labels="positive,negative", model=smol)
+    lmtask.save(member, tmp_path / "zs")
+    clf = build(f"cascade:fast=ngram:slow={tmp_path / 'zs'}:threshold=1.0",
+                labels="positive,negative")  # fmt: skip
+    clf.fit(TRAIN, GOLD)
+    assert clf.slow.lm.name == smol.name
+    again = lmtask.load(lmtask.save(clf, tmp_path / "c"))
+    assert again.slow.lm.name == smol.name
+    np.testing.assert_allclose(again.predict_proba(TRAIN), clf.predict_proba(TRAIN), atol=1e-6)

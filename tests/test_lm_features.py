@@ -110,3 +110,22 @@ def test_real_model_separates_news_topics():
     acc = np.mean([p.label == y for p, (_, y) in zip(preds, test, strict=True)])
     majority = max(np.mean([y == lb for _, y in test]) for lb in set(data.labels))
     assert acc > majority + 0.3, (acc, majority)
+
+
+def test_review_fixes_dtype_labels_empty_texts_threads(tiny_qwen):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lmtask.methods import build
+
+    assert build("lm-features", model=tiny_qwen, dtype="float32").config.dtype == "float32"
+    clf = LmFeatures(model=tiny_qwen, labels="a,b", dtype="float32")
+    with pytest.raises(InputError, match=r"training labels \['c'\] are not labels"):
+        clf.fit_features(np.zeros((3, 32)), ["a", "b", "c"])
+    clf.fit([t for t, _ in TRAIN], ["a"] * 3 + ["b"] * 3)
+    assert [p.label for p in clf.predict(["", "  "])] == [None, None]  # unknown, not a guess
+    fl = clf.first_layers
+    texts = [t * (k + 1) for k, (t, _) in enumerate(TRAIN)]
+    alone = [pooled_states(fl, [t], 64)[0] for t in texts]
+    with ThreadPoolExecutor(4) as pool:  # one forward hook at a time per model
+        together = list(pool.map(lambda t: pooled_states(fl, [t], 64)[0], texts * 5))
+    np.testing.assert_allclose(np.array(together), np.array(alone * 5), atol=1e-5)

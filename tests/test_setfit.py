@@ -256,3 +256,11 @@ def test_prior_em_misuse_is_one_line(tiny_bert):
         SetFit(model=tiny_bert, prior="em", **TINY).fit(X, Y, unlabelled=[])
     with pytest.raises(InputError, match="file not found"):
         SetFit(model=tiny_bert, prior="em", unlabelled="/nonexistent.txt").fit(X, Y)
+
+
+def test_prior_em_refuses_a_class_with_one_row():
+    from lmtask.methods.trained.priors import estimate
+
+    x = np.eye(5)
+    with pytest.raises(InputError, match="at least 2 labelled rows of every class"):
+        estimate(x, np.array([0, 0, 0, 0, 1]), x, lambda: None)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from lmtask.config import Config, option
-from lmtask.errors import InputError, LmtaskError
+from lmtask.errors import ArtifactError, InputError, LmtaskError
 from lmtask.inputs import check_texts
 from lmtask.methods.base import Classifier, get_method, register_method
 from lmtask.methods.baseline.ngram import looks_binary
@@ -237,10 +237,12 @@ class Cascade(Classifier):
         cls, task: Task, lm: Any, config: dict[str, Any], state: dict[str, Any], tensors: Any
     ) -> Cascade:
         names = {w: state[w]["method"] for w in ("fast", "slow") if w in state}
-        clf = cls(task=task, model=lm, config=CascadeConfig(**{**config, **names}))
+        clf = cls.__new__(cls)  # the members come from the state, not from names or folders
+        clf.config = CascadeConfig(**{**config, **names})
+        clf.task, clf.dtype, clf._model = task, "auto", lm
+        clf._train_fast = clf._train_slow = False
         clf.fast = _unpack("fast", state["fast"], tensors)
-        if "slow" in state:
-            clf._slow = _unpack("slow", state["slow"], tensors)
+        clf._slow = _unpack("slow", state["slow"], tensors) if "slow" in state else None
         return clf
 
     def describe(self) -> dict[str, Any]:
@@ -273,8 +275,11 @@ def _pack(which: str, clf: Classifier) -> tuple[dict[str, Any], dict[str, np.nda
     tensors = state.pop("tensors", None) or {}
     as_np = {f"{which}.{k}": v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
              for k, v in tensors.items()}  # fmt: skip
+    lm = getattr(clf, "lm", None)  # a prompt method's model: loaded again with the member
+    model = {"model": lm.name, "model_hash": lm.source_hash,
+             "dtype": str(lm.dtype).replace("torch.", "")} if lm is not None else {}  # fmt: skip
     return {"method": clf.method_name, "state": state, "task": clf.task.to_dict(),
-            "config": dataclasses.asdict(clf.config)}, as_np  # fmt: skip
+            "config": dataclasses.asdict(clf.config), **model}, as_np  # fmt: skip
 
 
 def _unpack(which: str, packed: dict[str, Any], tensors: Any) -> Classifier:
@@ -286,6 +291,15 @@ def _unpack(which: str, packed: dict[str, Any], tensors: Any) -> Classifier:
         import torch
 
         mine = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in mine.items()}
+    lm = None
+    if packed.get("model"):
+        from lmtask.models import load_model
+
+        lm = load_model(packed["model"], dtype=packed.get("dtype") or "auto")
+        if packed.get("model_hash") and lm.source_hash != packed["model_hash"]:
+            raise ArtifactError(f"the cascade's {which} member was saved on model "
+                                f"{packed['model']!r} with another hash than the one loaded "
+                                "now: it would not predict as it did")  # fmt: skip
     own = Task.from_dict(packed["task"])
-    return mcls.from_artifact(task=own, lm=None, config=packed["config"], state=packed["state"],
+    return mcls.from_artifact(task=own, lm=lm, config=packed["config"], state=packed["state"],
                               tensors=mine)  # fmt: skip

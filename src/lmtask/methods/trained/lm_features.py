@@ -27,7 +27,9 @@ and scale, coefficients, intercepts) in the safetensors file.
 
 from __future__ import annotations
 
+import threading
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +49,8 @@ from lmtask.tasks import Task, resolve_task
 __all__ = ["LmFeatures", "LmFeaturesConfig", "pooled_states"]
 
 _UNSEEN = -30.0  # intercept of a task label with no training row: probability ~ 0
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()  # (not on the module itself: a lock cannot be deep-copied)
 
 
 @dataclass
@@ -86,9 +90,9 @@ class LmFeatures(Classifier):
         config: LmFeaturesConfig | None = None,
         **options: Any,
     ) -> None:
-        if config is None and dtype != "auto" and "dtype" not in options:
-            options = {**options, "dtype": dtype}
         self.config = self.make_config(config, options)  # type: ignore[assignment]
+        if dtype != "auto" and self.config.dtype == "auto":  # --dtype, build(dtype=...)
+            self.config.dtype = dtype
         name = model if isinstance(model, str) else getattr(model, "name", None)
         if name:  # a model given to the constructor is the one used (and saved)
             self.config.model = name
@@ -131,11 +135,6 @@ class LmFeatures(Classifier):
         if len(texts) != len(labels) or not labels:
             raise InputError(f"lm-features needs labelled rows: got {len(texts)} texts and "
                              f"{len(labels)} labels")  # fmt: skip
-        if self.task is None:
-            self.task = resolve_task(None, sorted(set(labels)))
-        unknown = sorted(set(labels) - set(self.labels))
-        if unknown:
-            raise InputError(f"training labels {unknown} are not labels of the task {self.labels}")
         seen = sorted(set(labels))
         if len(seen) < 2:
             raise InputError(f"lm-features needs at least two different labels; got {seen}")
@@ -145,12 +144,15 @@ class LmFeatures(Classifier):
         """Train the head on features already computed by :meth:`features` (e.g. cached
         for a sweep over ``C``); ``fit`` is ``fit_features(features(texts), labels)``."""
         labels = list(labels)
-        if self.task is None:
-            self.task = resolve_task(None, sorted(set(labels)))
         seen = sorted(set(labels))
         if len(x) != len(labels) or len(seen) < 2:
             raise InputError(f"lm-features needs features of labelled rows with two labels or "
                              f"more: got {len(x)} rows, {len(labels)} labels")  # fmt: skip
+        if self.task is None:
+            self.task = resolve_task(None, seen)
+        unknown = sorted(set(labels) - set(self.labels))
+        if unknown:
+            raise InputError(f"training labels {unknown} are not labels of the task {self.labels}")
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-6] = 1.0
         from sklearn.linear_model import LogisticRegression
@@ -196,9 +198,11 @@ class LmFeatures(Classifier):
         return self.probabilities(texts)
 
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
+        texts = check_texts(texts)
         probs, names = self.probabilities(texts, progress), self.labels
-        return [Prediction(names[int(row.argmax())], dict(zip(names, map(float, row), strict=True)))
-                for row in probs]  # fmt: skip
+        return [Prediction(names[int(row.argmax())] if text.strip() else None,  # empty: unknown
+                           dict(zip(names, map(float, row), strict=True)))
+                for text, row in zip(texts, probs, strict=True)]  # fmt: skip
 
     # -- artifacts ------------------------------------------------------------------------
     def artifact_state(self) -> dict[str, Any]:
@@ -242,13 +246,24 @@ def pooled_states(
     """(texts, hidden) float32: each text's layer-``fl.layers`` states averaged over its
     tokens (texts cut to their first ``max_tokens`` tokens, with one warning per call)."""
     tok = fl.tokenizer
-    ids = [tok(t, add_special_tokens=False)["input_ids"] for t in texts]
+    limit = 64 * max_tokens  # characters: no token is that long, and a huge text tokenizes fast
+    ids = [tok(t[:limit], add_special_tokens=False)["input_ids"] for t in texts]
     cut = sum(len(x) > max_tokens for x in ids)
     if cut:
         warnings.warn(f"{cut} text(s) longer than max_tokens={max_tokens} tokens were cut to "
                       "their start", TruncationWarning, stacklevel=2)  # fmt: skip
     ids = [x[:max_tokens] or [tok.pad_token_id] for x in ids]  # an empty text: one pad token
-    out = np.zeros((len(texts), fl.hidden_size), dtype=np.float32)
+    # One caller at a time per model: a hook would also see another thread's forward pass.
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(fl.model, threading.Lock())
+    with lock:
+        return _forward(fl, ids, batch_size, progress)
+
+
+def _forward(fl: Any, ids: list[list[int]], batch_size: int, progress: bool) -> np.ndarray:
+    """The batched, right-padded forward passes of :func:`pooled_states`."""
+    pad = fl.tokenizer.pad_token_id
+    out = np.zeros((len(ids), fl.hidden_size), dtype=np.float32)
     captured: list[torch.Tensor] = []
 
     def hook(_mod: Any, _inp: Any, output: Any) -> None:
@@ -257,11 +272,11 @@ def pooled_states(
     handle = fl.model.layers[fl.layers - 1].register_forward_hook(hook)
     order = np.argsort([len(x) for x in ids], kind="stable")
     try:
-        with torch.inference_mode(), progress_bar(len(texts), "features", progress) as advance:
+        with torch.inference_mode(), progress_bar(len(ids), "features", progress) as advance:
             for s in range(0, len(order), batch_size):
                 idx = order[s : s + batch_size]
                 width = max(len(ids[i]) for i in idx)
-                batch = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
+                batch = torch.full((len(idx), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(idx), width), dtype=torch.long)
                 for j, i in enumerate(idx):
                     batch[j, : len(ids[i])] = torch.tensor(ids[i])

@@ -124,6 +124,9 @@ def estimate(
     y = np.asarray(y)
     k = int(y.max()) + 1
     counts = np.bincount(y, minlength=k)
+    if counts.min() < 2:
+        raise InputError("setfit:prior=em needs at least 2 labelled rows of every class (it "
+                         "calibrates on held-out folds of them)")  # fmt: skip
     train = counts / counts.sum()
     oof = np.zeros((len(y), k))
     folds = StratifiedKFold(int(min(4, counts.min())), shuffle=True, random_state=seed)
