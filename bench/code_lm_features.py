@@ -48,6 +48,7 @@ from train_code_detector import OPTIONS
 HEADING = "## n-grams + LM features (bench/code_lm_features.py)"
 SHIPPED = "### The shipped pair on the test split (bench/code_lm_features.py --shipped)"
 CACHE = Path.home() / ".cache/lmtask-runs/code-lm-features"
+# The shipped head's run (--layers 2); the --layers 6 run was renamed code_lm_features_l6.json.
 JSON_OUT = Path(__file__).parent / "results" / "code_lm_features.json"
 GRID = {"C": [0.1, 1.0], "threshold": [0.6, 0.7, 0.8, 0.9], "weight": [0.5, 1.0, 2.0]}
 
@@ -93,6 +94,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m, "to_lm": share,
                          "head_alone_dev_macro": alone})  # fmt: skip
     best = max(grid, key=lambda g: (round(g["dev_macro"], 4), -g["threshold"], g["weight"] == 1))
+    best["layers"] = args.layers
     ngram_dev = score(gold_dev, [labels[i] for i in pn_dev.argmax(axis=1)])["macro"]
     print(f"dev: ngram {ngram_dev:.4f}; best {best}", flush=True)
 

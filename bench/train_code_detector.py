@@ -111,14 +111,15 @@ def sweep() -> None:
 
 
 def lm_head() -> None:
-    """The shipped lm-features head (``cascade:slow=detector``): the layer and ``C`` chosen on
-    dev by bench/code_lm_features.py, trained on train + dev (features cached there)."""
+    """The shipped lm-features head (``cascade:slow=detector``): the layers and ``C`` of
+    bench/code_lm_features.py's last run (chosen on dev), trained on train + dev (features
+    cached there)."""
     from code_lm_features import JSON_OUT, features
     from lmtask.methods.trained.lm_features import LmFeatures
 
     chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
     train, dev = rows("train"), rows("dev")
-    head = LmFeatures(task="code-language", layers=2, C=chosen["C"])
+    head = LmFeatures(task="code-language", layers=chosen.get("layers", 2), C=chosen["C"])
     x = np.concatenate([features(head, "train", train), features(head, "dev", dev)])
     head.fit_features(x, [r["label"] for r in train + dev])
     out = OUT.with_name("code-language.lm-features")
