@@ -62,6 +62,8 @@ CONFIGS: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("lora + classification head", "lora", SMOL,
      {**HEAD, **LM_ROWS, "epochs": 2, "lr": 5e-4, "batch_size": 8}),
     ("few-shot K=8 nearest", "few-shot", QWEN, {"shots": 8, "select": "nearest"}),
+    # session 7: the linear head on the LM's first 2 layers, options as chosen on code dev
+    ("lm-features (layer 2, linear head)", "lm-features", QWEN, {}),
 ]  # fmt: skip
 
 
@@ -101,7 +103,10 @@ def run_config(cfg: tuple, data: tuple, task: str, labels: str | None) -> dict[s
         use_words = method in ("prompt-tuning", "prefix-tuning", "lora-lm")
         kw = {"task": task, "labels": labels} if use_words else {}
         clf = cls(model=model, **kw, **opts)
-        clf.fit(train.texts, train.labels, dev.texts, dev.labels)
+        if method == "lm-features":  # no epochs: nothing to pick on dev
+            clf.fit(train.texts, train.labels)
+        else:
+            clf.fit(train.texts, train.labels, dev.texts, dev.labels)
     train_s = time.perf_counter() - t0 if method not in ("majority", "zero-shot") else 0.0
     rep = evaluate(clf, test, progress=True)
     res = getattr(clf, "result", None)
