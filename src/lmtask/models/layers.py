@@ -21,7 +21,7 @@ import torch
 
 from lmtask.errors import InputError, ModelNotFoundError
 from lmtask.models.dtype import resolve_dtype
-from lmtask.models.registry import get_spec
+from lmtask.models.registry import ALIASES, get_spec
 from lmtask.models.resolve import resolve_model
 
 __all__ = ["FirstLayers", "load_first_layers"]
@@ -68,11 +68,13 @@ def load_first_layers(name: Any, layers: int, dtype: str = "auto") -> FirstLayer
         base = _base(name.model)
         _check_layers(len(base.layers), layers, name.name)
         return FirstLayers(name.name, name.source_hash, name.tokenizer, base, layers)
-    return _load(str(name), int(layers), resolve_dtype(dtype, "cpu"))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    alias = ALIASES.get(str(name), str(name))  # "default" and its alias: one cached load
+    return _load(alias, int(layers), resolve_dtype(dtype, device), device)
 
 
 @functools.lru_cache(maxsize=2)
-def _load(name: str, layers: int, dtype: torch.dtype) -> FirstLayers:
+def _load(name: str, layers: int, dtype: torch.dtype, device: str) -> FirstLayers:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -102,6 +104,6 @@ def _load(name: str, layers: int, dtype: torch.dtype) -> FirstLayers:
             hf_logging.enable_progress_bar()
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
-    model.eval()
+    model.to(device).eval()
     src_hash = res.source_hash or f"hub:{getattr(cfg, '_commit_hash', None) or name}"
     return FirstLayers(res.name, src_hash, tok, _base(model), layers)

@@ -100,6 +100,7 @@ class LmFeatures(Classifier):
         self._given = model  # None: config.model, loaded on first use
         self._layers: Any = None
         self.model_hash: str | None = None  # of the LM the head was trained on
+        self._trained_on: str | None = None  # its name, when loaded with another model
         self.mean = self.scale = self.coef = self.intercept = None  # type: ignore[var-annotated]
         self.n_train = 0
 
@@ -113,9 +114,10 @@ class LmFeatures(Classifier):
             c = self.config
             fl = load_first_layers(self._given or c.model, c.layers, c.dtype)
             if self.model_hash and fl.source_hash and fl.source_hash != self.model_hash:
+                was = self._trained_on or c.model
                 raise InputError(
-                    f"this lm-features head was trained on {c.model!r} with hash "
-                    f"{self.model_hash[:12]}..., but that model now has hash "
+                    f"this lm-features head was trained on {was!r} with hash "
+                    f"{self.model_hash[:12]}..., but {fl.name!r} has hash "
                     f"{fl.source_hash[:12]}...: retrain it"
                 )
             self._layers = fl
@@ -228,6 +230,7 @@ class LmFeatures(Classifier):
                              f"{len(clf.labels)} labels")  # fmt: skip
         clf.mean, clf.scale, clf.coef, clf.intercept = (arr[k] for k in need)
         clf.model_hash, clf.n_train = state.get("model_hash"), int(state.get("n_train", 0))
+        clf._trained_on = config.get("model")
         return clf
 
     def describe(self) -> dict[str, Any]:
