@@ -172,6 +172,41 @@ def shipped(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def pick_min_confidence(args: argparse.Namespace, target: float = 0.95) -> str:
+    """Dev only: the lowest ``min_confidence`` (0.01 grid) at which the pair's answered dev
+    snippets are at least ``target`` right (both members trained on train, the last run's
+    C, threshold and weight); also how often it answers "unknown" on 100 texts that are not
+    code (news and tweets, as for the detector in bench/code_detector.py)."""
+    from code_detector import not_code
+
+    corpus = Path(args.corpus)
+    train, dev = read(corpus, "train"), read(corpus, "dev")
+    best = json.loads(JSON_OUT.read_text())["dev"]["best"]
+    ng = Ngram(task="code-language", **OPTIONS).fit([r["text"] for r in train],
+                                                    [r["label"] for r in train])  # fmt: skip
+    head = LmFeatures(task="code-language", layers=best.get("layers", 2), C=best["C"])
+    head.fit_features(features(head, "train", train), [r["label"] for r in train])
+    clf = build(f"cascade:fast=ngram:slow=lm-features:threshold={best['threshold']}"
+                f":weight={best['weight']}", task="code-language")  # fmt: skip
+    clf.fast, clf._slow = ng, head
+    probs = clf.predict_proba([r["text"] for r in dev])
+    right = np.array([clf.labels[i] == r["label"] for i, r in zip(probs.argmax(1), dev,
+                                                                    strict=True)])  # fmt: skip
+    top = probs.max(axis=1)
+    for k in range(100):
+        kept = top >= k / 100
+        if kept.any() and right[kept].mean() >= target:
+            break
+    other = clf.predict_proba(not_code(100)).max(axis=1)
+    return (
+        f"- Dev only (`bench/code_lm_features.py --pick-min-confidence`): `min_confidence` "
+        f"{k / 100:.2f} is the lowest at which the pair's answered dev snippets are at least "
+        f"{target:.0%} right (coverage {kept.mean():.3f}, answered right "
+        f"{right[kept].mean():.3f}); at it, {np.mean(other < k / 100):.0%} of 100 texts in no "
+        'listed language (news, tweets) are answered "unknown".'
+    )
+
+
 def render(res: dict[str, Any], command: str) -> str:
     b = res["dev"]["best"]
     lines = [HEADING, "", f"- Command: `{command}`",
@@ -200,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--alone-rows", type=int, default=500, help="test rows for the head alone")
     ap.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     ap.add_argument("--shipped", action="store_true", help="time the shipped pair on test")
+    ap.add_argument("--pick-min-confidence", action="store_true", help="dev only")
     args = ap.parse_args(argv)
+    if args.pick_min_confidence:
+        print(pick_min_confidence(args))
+        return 0
     if args.shipped:
         section = shipped(args)
         write_section(Path(args.out), SHIPPED, section)
