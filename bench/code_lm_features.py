@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from code_detector import magika_tool, read, score, subset, timed
 from lmtask.data.code import DEFAULT_OUT
+from lmtask.ladder.cascade import combine
 from lmtask.methods import Ngram, build
 from lmtask.methods.trained.lm_features import LmFeatures
 from results_md import write_section
@@ -64,11 +65,13 @@ def features(clf: LmFeatures, side: str, rows: list[dict[str, Any]]) -> np.ndarr
     return x
 
 
-def combine(pn: np.ndarray, ph: np.ndarray, threshold: float, weight: float) -> np.ndarray:
-    """The cascade's rule on precomputed probabilities (same label order)."""
-    z = np.log(np.clip(pn, 1e-12, None)) + weight * np.log(np.clip(ph, 1e-12, None))
+def cascade_rule(pn: np.ndarray, ph: np.ndarray, threshold: float, weight: float) -> tuple:
+    """The cascade's answers on precomputed probabilities (same label order), with the
+    library's own :func:`~lmtask.ladder.cascade.combine`; and the share sent to the head."""
     unsure = pn.max(axis=1) < threshold
-    return np.where(unsure, z.argmax(axis=1), pn.argmax(axis=1)), unsure.mean()
+    p = pn.copy()
+    p[unsure] = combine(pn[unsure], ph[unsure], weight)
+    return p.argmax(axis=1), unsure.mean()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ph = head.proba_from_features(x_dev)
         alone = score(gold_dev, [labels[i] for i in ph.argmax(axis=1)])["macro"]
         for t, w in itertools.product(GRID["threshold"], GRID["weight"]):
-            pred, share = combine(pn_dev, ph, t, w)
+            pred, share = cascade_rule(pn_dev, ph, t, w)
             m = score(gold_dev, [labels[i] for i in pred])["macro"]
             grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m, "to_lm": share,
                          "head_alone_dev_macro": alone})  # fmt: skip
@@ -126,8 +129,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                      "rows": len(rows), "per_language": s["per_language"]}  # fmt: skip
         print(f"test {name}: macro {s['macro']:.4f} acc {s['accuracy']:.4f} "
               f"{res['rate']:.1f}/s on {len(rows)} rows", flush=True)  # fmt: skip
-    _, share = combine(ng.predict_proba(texts), np.ones((len(texts), len(labels))),
-                       best["threshold"], 0.0)  # fmt: skip
+    share = (ng.predict_proba(texts).max(axis=1) < best["threshold"]).mean()
     out["test_to_lm"] = float(share)
     out["magika_version"] = mname
     out["machine"] = f"{platform.machine()}, torch threads {args.threads}"

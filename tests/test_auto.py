@@ -95,10 +95,3 @@ def test_too_few_rows_is_a_clear_error(tmp_path):
     path.write_text("text,label\na,x\nb,y\n")
     with pytest.raises(InputError, match="fit needs at least 10"):
         ladder.fit(ladder.DataArgs(path), tmp_path / "o", budget_s=60)
-
-
-def test_an_extra_features_rung_is_planned_with_its_rows_a_class():
-    """The "features" kind (a head on the LM's first layers: none ships in RUNGS now)."""
-    rung = auto.Rung("lm-features", "lm-features", 4, "features")
-    probe = auto.Probe(lm_text_s=1.0, encoder_step_s=1.0)
-    assert auto.estimate(rung, 8, 10, probe) == pytest.approx(1.8)  # 2 of 24 layers, 18 texts

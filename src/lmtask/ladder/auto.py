@@ -44,8 +44,7 @@ class Rung:
     name: str
     spec: str
     min_per_class: int
-    kind: str  # "baseline", "prompt" (uses the LM), "features" (a head on the LM's first
-    # layers) or "train" (trains the encoder)
+    kind: str  # "baseline", "prompt" (uses the LM) or "train" (trains the encoder)
     model: str | None = None  # None: the model the user gave (prompt rungs) or the method's
 
 
@@ -88,8 +87,6 @@ def estimate(rung: Rung, n_train: int, n_eval: int, probe: Probe) -> float:
     if rung.kind == "prompt":
         per_text = probe.lm_text_s * (6.0 if "few-shot" in rung.spec else 1.0)
         return per_text * n_eval
-    if rung.kind == "features":  # 2 of the LM's layers (24 in the default) on every text
-        return probe.lm_text_s * 0.1 * (n_train + n_eval)
     epochs = 3
     steps = epochs * max(1, n_train // 16)
     factor = 0.5 if "head" in rung.spec else 1.0  # no backward through the body
@@ -240,8 +237,9 @@ def fit(
     best = max(tried, key=lambda r: (r["macro_f1"], r["accuracy"]))["method"]
     save_comparison(Comparison(f"{rows.source} (dev rows)", len(parts.dev), sorted(set(
         parts.dev.labels or [])), results, cmp_dir))  # fmt: skip
-    uses_lm = {r.name: r.kind in ("prompt", "features") for r in RUNGS}.get(best)
-    chosen = made.get(best) or load(out / "rungs" / best, model=model if uses_lm else None)
+    kind = {r.name: r.kind for r in RUNGS}.get(best)
+    chosen = made.get(best) or load(out / "rungs" / best,
+                                    model=model if kind == "prompt" else None)  # fmt: skip
     test = evaluate(chosen, parts.test, progress=progress)
     test_metrics = {"accuracy": test.accuracy, "macro_f1": test.macro_f1, "n": test.n}
     save(chosen, out, metrics={"test": test_metrics, "chosen_by": "dev macro-F1",

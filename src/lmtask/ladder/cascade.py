@@ -37,7 +37,7 @@ from lmtask.methods.baseline.ngram import looks_binary
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, builtin_detector, resolve_task
 
-__all__ = ["Cascade", "CascadeConfig"]
+__all__ = ["Cascade", "CascadeConfig", "combine"]
 
 
 @dataclass
@@ -97,14 +97,11 @@ class Cascade(Classifier):
         self.fast: Classifier | None = self._ready_fast(task)
         self._train_fast = self.fast is None  # a method spec, trained by fit
         slow = self.config.slow
-        self._train_slow = slow != "detector" and _trains(slow)
+        self._train_slow = slow not in ("zero-shot", "detector") and _trains(slow, "slow")
         if slow == "detector":
-            folder = builtin_detector(self.task.name if self.task else task, "lm-features")
-            if folder is None:
-                raise InputError(f"slow=detector: task {task!r} ships no lm-features head "
-                                 "(only code-language does); name a spec or a folder")  # fmt: skip
-            self._slow = self._load_member(folder, "slow")
-        elif not self._train_slow and slow != "zero-shot":
+            name = task if isinstance(task, str) else self.task.name if self.task else None
+            self._slow = self._shipped(name, "lm-features", "slow")
+        elif slow != "zero-shot" and not self._train_slow:
             self._slow = self._load_member(Path(slow).expanduser(), "slow")
 
     @property  # type: ignore[override]
@@ -116,41 +113,35 @@ class Cascade(Classifier):
     def trains_on(cls, options: Any, task: Any = None) -> bool:
         """Only when the fast classifier is a method to train (not a detector or a folder)."""
         slow = str(options.get("slow", "zero-shot"))
-        if slow != "detector" and _trains(slow):
+        if slow not in ("zero-shot", "detector") and _trains(slow, "slow"):
             return True
         fast = str(options.get("fast", "auto"))
         if fast in ("auto", "detector"):
             return fast == "auto" and builtin_detector(task) is None
-        return _trains(fast)
+        return _trains(fast, "fast")
 
     def _ready_fast(self, task: Any) -> Classifier | None:
         """The fast classifier if it exists already (detector or artifact), else None."""
-        from lmtask.methods.factory import parse_spec
-
         fast = self.config.fast
-        folder = builtin_detector(task) if fast in ("auto", "detector") else None
-        if fast == "detector" and folder is None:
-            raise InputError(f"fast=detector: task {task!r} ships no trained detector (only "
-                             "code-language does); name a spec or an artifact folder")  # fmt: skip
-        if folder is None and (Path(fast).expanduser() / "manifest.json").is_file():
-            folder = Path(fast).expanduser()
-        elif folder is None and ("/" in fast or Path(fast).expanduser().exists()):
-            raise InputError(f"fast={fast!r} is not a saved artifact folder (no manifest.json)")
+        if fast == "auto":  # the task's detector, or ngram trained by fit
+            return self._shipped(task, "", "fast") if builtin_detector(task) else None
+        if fast == "detector":
+            return self._shipped(task, "", "fast")
+        return None if _trains(fast, "fast") else self._load_member(Path(fast).expanduser(), "fast")
+
+    def _shipped(self, task: Any, kind: str, which: str) -> Classifier:
+        """The classifier of ``kind`` a built-in task ships (``lmtask.tasks.builtin_detector``)."""
+        folder = builtin_detector(task, kind)
         if folder is None:
-            parse_spec("ngram" if fast == "auto" else fast)  # an unknown method: refused now
-            return None
-        return self._load_member(folder, "fast")
+            what = "trained detector" if which == "fast" else f"{kind} head"
+            raise InputError(f"{which}=detector: task {task!r} ships no {what} (only "
+                             "code-language does); name a spec or an artifact folder")  # fmt: skip
+        return self._load_member(folder, which)
 
     def _load_member(self, folder: Path, which: str) -> Classifier:
-        """A saved member; its labels must be the task's."""
+        """A saved member (a folder with a manifest); its labels must be the task's."""
         from lmtask.artifacts import load
-        from lmtask.methods.factory import parse_spec
 
-        if not (folder / "manifest.json").is_file():
-            if "/" in str(folder) or folder.exists():
-                raise InputError(f"{which}={str(folder)!r} is not a saved artifact folder "
-                                 "(no manifest.json)")  # fmt: skip
-            parse_spec(str(folder))  # an unknown method: refused now
         clf = load(folder)
         if self.task is None:
             self.task = clf.task
@@ -207,11 +198,8 @@ class Cascade(Classifier):
         blank = np.array([not t.strip() or looks_binary(t) for t in texts])  # never asked
         unsure = np.flatnonzero((p.max(axis=1) < self.config.threshold) & ~blank)
         if len(unsure) and self.config.weight > 0:
-            lm = self._proba(self.slow, [texts[i] for i in unsure])
-            z = np.log(np.clip(p[unsure], 1e-12, None))
-            z += self.config.weight * np.log(np.clip(lm, 1e-12, None))
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            p[unsure] = z / z.sum(axis=1, keepdims=True)
+            slow = self._proba(self.slow, [texts[i] for i in unsure])
+            p[unsure] = combine(p[unsure], slow, self.config.weight)
         names, least = self.labels, self.config.min_confidence
         return [Prediction(None if no or row.max() < least else names[int(row.argmax())],
                            dict(zip(names, map(float, row), strict=True)))
@@ -256,15 +244,27 @@ class Cascade(Classifier):
         return {**info, "slow": slow, "model": model}
 
 
-def _trains(spec: str) -> bool:
-    """Whether a member named ``spec`` is a method to train (not zero-shot, not a saved
-    folder); a folder without a manifest, or an unknown method, is refused here."""
+def combine(fast: np.ndarray, slow: np.ndarray, weight: float) -> np.ndarray:
+    """The cascade's rule for an unsure text: ``softmax(log p_fast + weight * log p_slow)``
+    (rows of probabilities in the same label order).
+
+    >>> combine(np.array([[0.6, 0.4]]), np.array([[0.2, 0.8]]), 1.0).round(3).tolist()
+    [[0.273, 0.727]]
+    """
+    z = np.log(np.clip(fast, 1e-12, None)) + weight * np.log(np.clip(slow, 1e-12, None))
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _trains(spec: str, which: str) -> bool:
+    """Whether the ``which`` member named ``spec`` is a method to train (not a saved folder);
+    a folder without a manifest, or an unknown method, is refused here."""
     from lmtask.methods.factory import parse_spec
 
-    if spec == "zero-shot" or (Path(spec).expanduser() / "manifest.json").is_file():
+    if (Path(spec).expanduser() / "manifest.json").is_file():
         return False
     if "/" in spec or Path(spec).expanduser().exists():
-        raise InputError(f"{spec!r} is not a saved artifact folder (no manifest.json)")
+        raise InputError(f"{which}={spec!r} is not a saved artifact folder (no manifest.json)")
     parse_spec(spec)
     return True
 

@@ -41,10 +41,6 @@ class FirstLayers:
     def hidden_size(self) -> int:
         return int(self.model.config.get_text_config().hidden_size)
 
-    @property
-    def dtype(self) -> torch.dtype:
-        return next(self.model.parameters()).dtype
-
 
 def _base(model: Any) -> Any:
     """The decoder stack of a causal LM (``model.model`` for Llama/Qwen-style models)."""

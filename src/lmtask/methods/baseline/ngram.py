@@ -146,6 +146,25 @@ def hashed_ids(text: str, nmin: int, nmax: int, words: bool, bits: int) -> np.nd
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
+def in_task_order(
+    classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray, labels: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A linear model's rows (one per ``classes`` entry) rearranged into ``labels`` order,
+    float32; a label with no training row gets zero weights and intercept -30 (probability
+    ~0). Shared by the trained linear heads (ngram, lm-features).
+
+    >>> c, b = in_task_order(["b"], np.ones((1, 2)), np.array([0.5]), ["a", "b"])
+    >>> c.tolist(), b.tolist()
+    ([[0.0, 0.0], [1.0, 1.0]], [-30.0, 0.5])
+    """
+    out_coef = np.zeros((len(labels), coef.shape[1]), dtype=np.float32)
+    out_b = np.full(len(labels), _UNSEEN, dtype=np.float32)
+    for row, lb in enumerate(classes):
+        out_coef[list(labels).index(lb)] = coef[row]
+        out_b[list(labels).index(lb)] = intercept[row]
+    return out_coef, out_b
+
+
 def _array(t: Any) -> np.ndarray:
     """A float32 numpy copy of saved weights (numpy arrays, or torch tensors)."""
     return np.asarray(t if isinstance(t, np.ndarray) else t.numpy(), dtype=np.float32)
@@ -250,12 +269,7 @@ class Ngram(Classifier):
         if len(seen) == 2:  # binary: one score d for classes_[1]; rows -d, d give sigmoid(d)
             raw_coef = np.vstack([-raw_coef, raw_coef])
             raw_b = np.array([-raw_b[0], raw_b[0]])
-        coef = np.zeros((len(self.labels), raw_coef.shape[1]), dtype=np.float32)
-        intercept = np.full(len(self.labels), _UNSEEN, dtype=np.float32)
-        for row, lb in enumerate(model.classes_):
-            i = self.labels.index(lb)
-            coef[i] = raw_coef[row]
-            intercept[i] = raw_b[row]
+        coef, intercept = in_task_order(model.classes_, raw_coef, raw_b, self.labels)
         self.coef = coef.astype(np.float16).astype(np.float32)  # what is saved, exactly
         self.intercept = intercept
         self.n_train = len(texts)

@@ -41,6 +41,8 @@ from lmtask.config import Config, option
 from lmtask.engine.prompting import TruncationWarning
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
+from lmtask.methods.baseline.ngram import in_task_order
+from lmtask.methods.trained.train_data import check_labels, check_training_data
 from lmtask.models.registry import DEFAULT_MODEL
 from lmtask.prediction import Prediction
 from lmtask.progress import progress_bar
@@ -48,7 +50,6 @@ from lmtask.tasks import Task, resolve_task
 
 __all__ = ["LmFeatures", "LmFeaturesConfig", "pooled_states"]
 
-_UNSEEN = -30.0  # intercept of a task label with no training row: probability ~ 0
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()  # (not on the module itself: a lock cannot be deep-copied)
 
@@ -133,28 +134,17 @@ class LmFeatures(Classifier):
         self, texts: Sequence[str], labels: Sequence[str], progress: bool = False
     ) -> LmFeatures:
         """Train the head on labelled rows (one LM pass per text); needs two labels."""
-        texts, labels = check_texts(texts), list(labels)
-        if len(texts) != len(labels) or not labels:
-            raise InputError(f"lm-features needs labelled rows: got {len(texts)} texts and "
-                             f"{len(labels)} labels")  # fmt: skip
-        seen = sorted(set(labels))
-        if len(seen) < 2:
-            raise InputError(f"lm-features needs at least two different labels; got {seen}")
+        texts, labels, _, _ = check_training_data(texts, labels, task_labels=self._task_labels())
         return self.fit_features(self.features(texts, progress), labels)
 
     def fit_features(self, x: np.ndarray, labels: Sequence[str]) -> LmFeatures:
         """Train the head on features already computed by :meth:`features` (e.g. cached
         for a sweep over ``C``); ``fit`` is ``fit_features(features(texts), labels)``."""
-        labels = list(labels)
-        seen = sorted(set(labels))
-        if len(x) != len(labels) or len(seen) < 2:
-            raise InputError(f"lm-features needs features of labelled rows with two labels or "
-                             f"more: got {len(x)} rows, {len(labels)} labels")  # fmt: skip
+        labels = check_labels(labels, self._task_labels())
+        if len(x) != len(labels):
+            raise InputError(f"{len(x)} feature rows but {len(labels)} labels")
         if self.task is None:
-            self.task = resolve_task(None, seen)
-        unknown = sorted(set(labels) - set(self.labels))
-        if unknown:
-            raise InputError(f"training labels {unknown} are not labels of the task {self.labels}")
+            self.task = resolve_task(None, sorted(set(labels)))
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-6] = 1.0
         from sklearn.linear_model import LogisticRegression
@@ -165,18 +155,17 @@ class LmFeatures(Classifier):
             warnings.filterwarnings("ignore", message=".*(max_iter|iterations).*")
             head.fit((x - mean) / scale, labels)
         raw_coef, raw_b = np.atleast_2d(head.coef_), np.atleast_1d(head.intercept_)
-        if len(seen) == 2:  # binary: one score z for classes_[1]; softmax([0, z]) = sigmoid(z)
+        if len(head.classes_) == 2:  # binary: one score z for classes_[1]; softmax([0, z])
             raw_coef = np.vstack([np.zeros_like(raw_coef), raw_coef])
             raw_b = np.array([0.0, raw_b[0]])
-        coef = np.zeros((len(self.labels), x.shape[1]), dtype=np.float32)
-        intercept = np.full(len(self.labels), _UNSEEN, dtype=np.float32)
-        for row, lb in enumerate(head.classes_):
-            coef[self.labels.index(lb)] = raw_coef[row]
-            intercept[self.labels.index(lb)] = raw_b[row]
+        coef, intercept = in_task_order(head.classes_, raw_coef, raw_b, self.labels)
         self.mean, self.scale = mean.astype(np.float32), scale.astype(np.float32)
         self.coef, self.intercept = coef, intercept
         self.model_hash, self.n_train = self.first_layers.source_hash, len(labels)
         return self
+
+    def _task_labels(self) -> list[str] | None:
+        return self.labels if self.task is not None else None
 
     def probabilities(self, texts: Sequence[str] | str, progress: bool = False) -> np.ndarray:
         """(texts, labels) probabilities in ``self.labels`` order."""

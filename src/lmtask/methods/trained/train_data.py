@@ -18,7 +18,7 @@ from lmtask.errors import InputError
 from lmtask.methods.base import check_texts
 from lmtask.tasks import Task
 
-__all__ = ["check_training_data", "prepare_training_data", "split_dev"]
+__all__ = ["check_labels", "check_training_data", "prepare_training_data", "split_dev"]
 
 Rows = tuple[list[str], list[str], list[str] | None, list[str]]
 
@@ -35,18 +35,11 @@ def check_training_data(
     Refused: mismatched lengths, fewer than 2 rows, fewer than 2 distinct labels, labels
     outside ``task_labels`` (when given), dev labels never seen in training.
     """
-    texts, labels = check_texts(texts), [str(y) for y in labels]
+    texts = check_texts(texts)
     if len(texts) != len(labels):
         raise InputError(f"{len(texts)} texts but {len(labels)} labels")
-    if len(texts) < 2:
-        raise InputError(f"training needs at least 2 examples, got {len(texts)}")
+    labels = check_labels(labels, task_labels)
     seen = sorted(set(labels))
-    if len(seen) < 2:
-        raise InputError(f"training data has only the label {seen}: a classifier needs 2+")
-    if task_labels is not None:
-        outside = sorted(set(seen) - set(task_labels))
-        if outside:
-            raise InputError(f"training labels {outside} are not in the task's {list(task_labels)}")
     if dev_texts is None:
         return texts, labels, None, []
     dev_texts, dev_labels = check_texts(dev_texts), [str(y) for y in dev_labels or []]
@@ -56,6 +49,28 @@ def check_training_data(
     if unseen:
         raise InputError(f"dev labels {unseen} never occur in the training data {seen}")
     return texts, labels, dev_texts, dev_labels
+
+
+def check_labels(labels: Sequence[str], task_labels: Sequence[str] | None = None) -> list[str]:
+    """The training labels as a list of str: at least 2 rows and 2 distinct labels, all of
+    them ``task_labels`` (when given), or a clear error.
+
+    >>> check_labels(["p", "n", "x"], ["p", "n"])
+    Traceback (most recent call last):
+    ...
+    lmtask.errors.InputError: training labels ['x'] are not in the task's ['p', 'n']
+    """
+    labels = [str(y) for y in labels]
+    if len(labels) < 2:
+        raise InputError(f"training needs at least 2 examples, got {len(labels)}")
+    seen = sorted(set(labels))
+    if len(seen) < 2:
+        raise InputError(f"training data has only the label {seen}: a classifier needs 2+")
+    if task_labels is not None:
+        outside = sorted(set(seen) - set(task_labels))
+        if outside:
+            raise InputError(f"training labels {outside} are not in the task's {list(task_labels)}")
+    return labels
 
 
 def split_dev(texts: list[str], labels: list[str], fraction: float, seed: int) -> Rows:
