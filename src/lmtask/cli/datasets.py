@@ -4,6 +4,7 @@ lmtask datasets
 lmtask datasets export tweets tweets.jsonl
 lmtask datasets export fine-foods ff.jsonl    # fetched on demand (apt-get download, once)
 lmtask datasets build code-languages          # the code corpus, from package archives
+lmtask datasets build code-languages --pool   # and the training-only package pool
 """
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ def _build(
         list[str] | None,
         typer.Option(help="Only these packages (pypi:x==1, npm:x@1, debian:x=1, debian-src:x=1)."),
     ] = None,
+    pool: Annotated[
+        bool,
+        typer.Option(
+            help="Also build the training-only package pool (pool-train.jsonl: more packages "
+            "for training, never on dev or test; the shipped detector is trained with it)."
+        ),
+    ] = False,
 ) -> None:
     """Build a corpus from package archives (downloads; resumable: a second run reuses them)."""
     from lmtask.data import code
@@ -104,5 +112,9 @@ def _build(
         sources = [code.Source.parse(s) for s in only] if only else None
         folder = code.build(out or code.DEFAULT_OUT, sources, seed=seed, log=note)
         manifest = code.load_manifest(folder)
+        pool_file = code.build_pool(folder, log=note) if pool else None
     Console().print(code.corpus_table(manifest))
     Console().print(f"written to {folder} (train.jsonl, dev.jsonl, test.jsonl, manifest.json)")
+    if pool_file is not None:
+        n = sum(1 for _ in pool_file.open())
+        Console().print(f"training-only pool: {n} snippets in {pool_file}")

@@ -16,8 +16,9 @@ reserved packages), ``sources`` (:class:`Source`, the ``SOURCES`` table) and
 headers, generated files), ``prose`` (windows that are mostly prose or embedded text: YAML
 block scalars, JSON in YAML, Markdown code fences), ``dedup``, ``snippets`` (windows from one
 tree), ``split`` (by package, with a minimum of packages per side), ``builder`` (the whole
-build, its manifest, resume) and ``extra`` (more training windows from the packages of the
-training sides).
+build, its manifest, resume), ``extra`` (more training windows from the packages of the
+training sides) and ``pool`` with ``sources_pool`` (training-only packages, never on dev or
+test).
 
 >>> language_of("src/app/main.py"), language_of("GNUmakefile"), language_of("x.h")
 ('Python', 'Makefile', None)
@@ -50,6 +51,7 @@ from lmtask.data.code.download import fetch, fetched_meta
 from lmtask.data.code.extra import build_extra
 from lmtask.data.code.filters import comment_mask, is_generated, strip_licence_header
 from lmtask.data.code.languages import LANGUAGES, language_of
+from lmtask.data.code.pool import POOL_FILE, build_pool
 from lmtask.data.code.prose import foreign_mask, is_text_dominated
 from lmtask.data.code.reserved import REGISTRIES, check_allowed
 from lmtask.data.code.snippets import (
@@ -68,6 +70,7 @@ __all__ = [
     "MAX_LINES",
     "MAX_WINDOWS_PER_FILE",
     "MIN_LINES",
+    "POOL_FILE",
     "REGISTRIES",
     "SOURCES",
     "SPLITS",
@@ -75,6 +78,7 @@ __all__ = [
     "assign_splits",
     "build",
     "build_extra",
+    "build_pool",
     "check_allowed",
     "comment_mask",
     "corpus_table",

@@ -44,7 +44,7 @@ def _cache_key(source: Source, seed: int, max_per_language: int) -> str:
     return f"v{BUILDER_VERSION}:{seed}:{max_per_language}:{source.spec()}"
 
 
-def _extract_package(
+def extract_package(
     source: Source, work: Path, seed: int, max_per_language: int, keep_trees: bool
 ) -> _Package:
     """Snippets of one package, from the per-package cache when it is there."""
@@ -73,7 +73,7 @@ def _extract_package(
     return _Package(source, version, group, snippets)
 
 
-def _progress(total: int, enabled: bool) -> Any:
+def progress_bar(total: int, enabled: bool) -> Any:
     """A rich bar over packages on stderr, or None."""
     if not enabled:
         return None
@@ -145,7 +145,7 @@ def build(
     packages: list[_Package] = []
     failed: list[dict[str, str]] = []
     show = sys.stderr.isatty() if progress is None else progress
-    bar = _progress(len(sources), show)
+    bar = progress_bar(len(sources), show)
     task = bar.add_task("", total=len(sources)) if bar is not None else None
     if bar is not None:
         bar.start()
@@ -154,7 +154,7 @@ def build(
             if bar is not None:
                 bar.update(task, description=src.key)
             try:
-                packages.append(_extract_package(src, work, seed, cap, keep_trees))
+                packages.append(extract_package(src, work, seed, cap, keep_trees))
             except InputError as e:
                 if strict:
                     raise
@@ -208,9 +208,9 @@ def build(
             side_of[f"{r['registry']}:{r['package']}"] = side
     prov = {p.source.key: f"{p.source.provenance_registry}:{p.source.name}" for p in packages}
 
-    # Extra windows (lmtask.data.code.extra) follow the split they were cut for: a new split
-    # may have moved their packages to another side.
-    for stale in out.glob("extra-*.jsonl"):
+    # Extra windows (lmtask.data.code.extra) follow the split they were cut for, and the pool
+    # (lmtask.data.code.pool) was checked against it: a new split makes both stale.
+    for stale in [*out.glob("extra-*.jsonl"), *out.glob("pool-*.json*")]:
         stale.unlink()
     order = ("text", "label", "package", "version", "registry", "path", "start_line")
     for side in SPLITS:

@@ -31,7 +31,7 @@ from typing import Any
 from lmtask.atomic import write_atomic
 from lmtask.data.code.builder import load_manifest
 from lmtask.data.code.dedup import Dedup, file_hash
-from lmtask.data.code.download import fetch
+from lmtask.data.code.download import fetch, safe_name
 from lmtask.data.code.languages import MAX_FILE_BYTES
 from lmtask.data.code.snippets import snippets_from_tree
 from lmtask.data.code.sources import Source
@@ -75,6 +75,20 @@ def _drop_tree(tree: Path, work: Path) -> None:
         (tree.parent / "done").unlink(missing_ok=True)
 
 
+def package_file_hashes(entry: dict[str, Any], work: Path) -> set[str]:
+    """:func:`file_hash` of every text file of one built package (a manifest entry).
+
+    Cached in ``work/file-hashes/``, so a second call re-extracts nothing."""
+    cache = work / "file-hashes" / f"{safe_name(_source(entry).key)}-{entry['version']}.json"
+    if cache.exists():
+        return set(json.loads(cache.read_text()))
+    tree = _fetch_tree(entry, work)
+    hashes = _tree_hashes(tree)
+    _drop_tree(tree, work)
+    write_atomic(cache, json.dumps(sorted(hashes)))
+    return hashes
+
+
 def build_extra(
     corpus: str | os.PathLike[str],
     sides: Sequence[str] = ("train",),
@@ -106,13 +120,15 @@ def build_extra(
         side = e.get("split")
         if side not in SPLITS:
             continue
+        if side not in sides:
+            hashes[side] |= package_file_hashes(e, work)
+            continue
         tree = _fetch_tree(e, work)
         hashes[side] |= _tree_hashes(tree)
-        if side in sides:
-            reg = _source(e).provenance_registry
-            cut.append((e, snippets_from_tree(tree, e["name"], e["version"], reg, seed,
-                                              max_per_language=per_language,
-                                              max_windows_per_file=windows_per_file)))  # fmt: skip
+        reg = _source(e).provenance_registry
+        cut.append((e, snippets_from_tree(tree, e["name"], e["version"], reg, seed,
+                                          max_per_language=per_language,
+                                          max_windows_per_file=windows_per_file)))  # fmt: skip
         _drop_tree(tree, work)
     rows: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     elsewhere = {side: set().union(*(h for o, h in hashes.items() if o != side)) for side in sides}

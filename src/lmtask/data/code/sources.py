@@ -265,7 +265,7 @@ npm:type-fest@5.10.0                               TypeScript
 """
 
 
-def _parse_table(table: str) -> tuple[Source, ...]:
+def parse_table(table: str) -> tuple[Source, ...]:
     out = []
     for line in table.splitlines():
         line = line.strip()
@@ -276,4 +276,4 @@ def _parse_table(table: str) -> tuple[Source, ...]:
 
 
 # The first table, then the packages added in builder version 2 (sources_added.py).
-SOURCES: tuple[Source, ...] = _parse_table(_SOURCES_TABLE + ADDED_TABLE)
+SOURCES: tuple[Source, ...] = parse_table(_SOURCES_TABLE + ADDED_TABLE)
