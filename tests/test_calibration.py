@@ -109,3 +109,64 @@ def test_auto_calibration_chooses_on_held_out_examples_and_is_saved(tiny_factory
     few = lmtask.FewShot(labels="a,b", model=lm, calibrate=True, calibration="auto")
     with pytest.raises(lmtask.InputError, match="needs at least 10 labelled examples"):
         few.fit(["x", "y", "z"], ["a", "b", "a"])
+
+
+TEXTS = [f"text number {w} about {x}" for w in ("one", "two", "three", "four", "five")
+         for x in ("cats", "rain", "tax", "code")]  # fmt: skip
+
+
+def test_batch_calibration_uses_the_texts_own_mean_answer(tiny_factory):
+    """calibration=batch divides out the mean label distribution of the texts classified
+    together; a call with too few texts falls back to contextual, with a warning."""
+    import pytest
+
+    from lmtask.engine.calibration import BATCH_MIN, CalibrationWarning, batch_bias
+
+    lm = tiny_factory()
+    raw = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=False)
+    clf = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True, calibration="batch")
+    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True,
+                          calibration="contextual")  # fmt: skip
+    assert len(TEXTS) >= BATCH_MIN and clf.answers_depend_on_batch
+    lp_raw = raw.log_probs(TEXTS)
+    np.testing.assert_allclose(clf.log_probs(TEXTS), calibrate(lp_raw, batch_bias(lp_raw)))
+    mean = np.exp(clf.log_probs(TEXTS)).mean(0)
+    raw_mean = np.exp(lp_raw).mean(0)
+    assert mean.max() - mean.min() < raw_mean.max() - raw_mean.min()  # evened out
+    with pytest.warns(CalibrationWarning, match="3 given"):
+        few = clf.log_probs(TEXTS[:3])
+    np.testing.assert_allclose(few, ctx.log_probs(TEXTS[:3]))
+    # two requests in one call: each calibrated on its own texts
+    both = clf.log_probs(TEXTS + TEXTS[:18], requests=[len(TEXTS), 18])
+    np.testing.assert_allclose(both[: len(TEXTS)], clf.log_probs(TEXTS))
+    np.testing.assert_allclose(both[len(TEXTS) :], clf.log_probs(TEXTS[:18]))
+    each = clf.predict_each([TEXTS, TEXTS[:18]])
+    alone = clf.predict(TEXTS[:18])
+    assert [p.label for p in each[1]] == [p.label for p in alone]
+    np.testing.assert_allclose([list(p.scores.values()) for p in each[1]],
+                               [list(p.scores.values()) for p in alone], rtol=1e-6)  # fmt: skip
+    with pytest.raises(lmtask.InputError, match="requests of 3 texts"):
+        clf.log_probs(TEXTS[:2], requests=[3])
+    assert not ctx.answers_depend_on_batch
+    assert clf.describe()["calibration"] == "batch"
+
+
+def test_a_task_recommends_its_calibration(tiny_factory):
+    """Task.calibration is used unless the options name one; a bad value is refused."""
+    import pytest
+
+    from lmtask.tasks import Task
+    from lmtask.tasks.wordings import AD_HOC
+
+    lm = tiny_factory()
+    task = Task.from_dict({"labels": ["a", "b"], "calibrate": True, "calibration": "domain"})
+    assert lmtask.ZeroShot(task=task, model=lm).calibration_mode == "domain"
+    assert lmtask.ZeroShot(task=task, model=lm, calibration="batch").calibration_mode == "batch"
+    assert Task.from_dict(task.to_dict()) == task
+    plain = Task.from_dict({"labels": ["a", "b"], "calibrate": True})
+    assert lmtask.ZeroShot(task=plain, model=lm).calibration_mode == "contextual"
+    assert "calibration" not in plain.to_dict()
+    adhoc = lmtask.ZeroShot(labels="a,b", model=lm)
+    assert adhoc.calibration_mode == (AD_HOC.calibration or "contextual")
+    with pytest.raises(lmtask.TaskError, match="'calibration' must be one of"):
+        Task.from_dict({"labels": ["a", "b"], "calibration": "magic"})

@@ -200,6 +200,21 @@ def test_h_files_follow_the_package_and_caps_hold(tmp_path):
     assert max(per_file.values()) <= cc.MAX_WINDOWS_PER_FILE
 
 
+def test_qt_translation_files_are_not_typescript(tmp_path):
+    """Qt Linguist's .ts files are XML; TypeScript next to them is still taken."""
+    root = tmp_path / "gui"
+    root.mkdir()
+    messages = "".join(
+        f"<message>\n    <source>{_name(i)}</source>\n    <translation>{_name(i, 't')}"
+        "</translation>\n</message>\n"
+        for i in range(40)
+    )
+    (root / "app_de.ts").write_text('<?xml version="1.0"?>\n<TS version="2.1">\n' + messages)
+    (root / "app.ts").write_text(_js(40, "ts").replace("var ", "const "))
+    snips = cc.snippets_from_tree(root, "gui", "1", "debian", seed=0)
+    assert {s["path"] for s in snips} == {"app.ts"}
+
+
 def test_byte_order_mark_and_licence_files(tmp_path):
     root = tmp_path / "bom"
     root.mkdir()

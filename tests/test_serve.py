@@ -9,6 +9,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+import lmtask
 from lmtask.ladder import ClassifierSpec
 from lmtask.serve import ServeConfig, ServedModel, create_app, wait_until_loaded
 from lmtask.serve.batcher import Batcher, QueueFull
@@ -296,6 +297,32 @@ def test_a_cancelled_request_is_dropped_before_its_batch_runs():
 
     asyncio.run(scenario())
     assert seen == [["first"], ["kept"]]
+
+
+def test_requests_are_kept_apart_for_a_batch_dependent_classifier(tiny_factory):
+    """With batch calibration, requests batched together are each calibrated on their own
+    texts: a request gets the answers it would get alone, whoever else is in the batch."""
+    clf = lmtask.ZeroShot(labels="spam,ham", model=tiny_factory(), calibrate=True,
+                          calibration="batch")  # fmt: skip
+    mine = [f"message {w} {x}" for w in ("one", "two", "three", "four") for x in "abcde"]
+    other = [f"buy cheap {w} now" for w in ("pills", "gold", "cars", "shoes") for _ in "abcde"]
+    alone = clf.predict(mine)
+    sizes: list[int] = []
+
+    async def scenario():
+        b = Batcher(clf.predict, predict_each=clf.predict_each, max_wait_ms=200,
+                    on_batch=lambda stats: sizes.append(stats.texts))  # fmt: skip
+        b.start()
+        got = await asyncio.gather(b.submit(mine, [3] * len(mine)),
+                                   b.submit(other, [4] * len(other)))  # fmt: skip
+        b.stop()
+        return got
+
+    together, _ = asyncio.run(scenario())
+    assert sizes == [len(mine) + len(other)]  # one batch held both requests
+    assert [p.label for p in together.predictions] == [p.label for p in alone]
+    for p, q in zip(together.predictions, alone, strict=True):
+        assert p.scores == pytest.approx(q.scores, rel=1e-5)
 
 
 def test_generate_whole_and_streamed(lm_client):

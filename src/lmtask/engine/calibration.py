@@ -8,7 +8,11 @@ paper's W = diag(p_cf)^-1, b = 0), so a content-free input gets uniform probabil
 *Domain* (PMI_DC): the bias is the probability of each label's words after the answer's own
 lead-in alone (no instruction, no text: for chat models an empty user turn, then the
 prefilled answer start), so a label that is likely in any answer ("positive") no longer wins
-for that reason. Both divide it out the same way (:func:`calibrate`).
+for that reason. *Batch* (Zhou et al. 2024, "Batch Calibration"): the bias is the mean label
+distribution over the texts being classified themselves (:func:`batch_bias`), so a prompt
+that pulls every text towards one label is evened out by the texts' own answers; it needs
+many texts at once (:data:`BATCH_MIN`). All three divide it out the same way
+(:func:`calibrate`).
 
 >>> import numpy as np
 >>> bias = np.log(np.array([0.7, 0.2, 0.1]))
@@ -18,11 +22,13 @@ array([[0.333, 0.333, 0.333]])
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 CONTENT_FREE = ("N/A", "", "[MASK]")
+BATCH_MIN = 16  # texts needed to estimate a batch's bias; fewer fall back to contextual
 
 
 def content_free_bias(scorer: Any, inputs: tuple[str, ...] = CONTENT_FREE) -> np.ndarray:
@@ -40,6 +46,28 @@ def domain_bias(lm: Any, task: Any, examples: Any = (), **scorer_options: Any) -
     premise = dataclasses.replace(task, template="{text}")
     scorer = LabelScorer.for_task(lm, premise, examples, **scorer_options)
     return scorer.log_probs([""])[0]
+
+
+class CalibrationWarning(UserWarning):
+    """Batch calibration was asked for with too few texts: contextual was used instead."""
+
+
+def warn_few_for_batch(n: int) -> None:
+    """Say that ``n`` texts are too few for batch calibration (contextual is used)."""
+    warnings.warn(f"calibration=batch needs at least {BATCH_MIN} texts classified together; "
+                  f"{n} given, so contextual calibration was used for them",
+                  CalibrationWarning, stacklevel=3)  # fmt: skip
+
+
+def batch_bias(log_probs: np.ndarray) -> np.ndarray:
+    """log of the mean label distribution of a batch of texts (rows of ``log_probs``).
+
+    >>> lp = np.log(np.array([[0.9, 0.1], [0.6, 0.4]]))
+    >>> np.exp(batch_bias(lp)).round(2)
+    array([0.75, 0.25])
+    """
+    p = np.exp(log_probs).mean(axis=0)
+    return np.log(np.maximum(p, 1e-12))
 
 
 def calibrate(log_probs: np.ndarray, log_bias: np.ndarray) -> np.ndarray:

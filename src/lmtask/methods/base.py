@@ -128,6 +128,23 @@ class Classifier(ABC):
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         """One :class:`Prediction` per text, in order."""
 
+    @property
+    def answers_depend_on_batch(self) -> bool:
+        """Whether a text's answer depends on the other texts of the same predict call (batch
+        calibration); a server then uses :meth:`predict_each` to keep requests apart."""
+        return False
+
+    def predict_each(self, requests: Sequence[Sequence[str]]) -> list[list[Prediction]]:
+        """Predictions for several independent requests: one predict call over all their
+        texts, split back (a method whose answers depend on the batch keeps them apart)."""
+        sizes = [len(r) for r in requests]
+        flat = self.predict([t for r in requests for t in r]) if sum(sizes) else []
+        out, start = [], 0
+        for n in sizes:
+            out.append(list(flat[start : start + n]))
+            start += n
+        return out
+
     def predict_proba(self, texts: Sequence[str] | str) -> np.ndarray:
         """(n_texts, n_labels) probabilities in ``self.labels`` order."""
         preds = self.predict(texts)

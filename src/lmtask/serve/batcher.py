@@ -4,9 +4,11 @@ One worker thread per served classifier takes the first waiting request, then ke
 more until the batch holds ``max_batch_texts`` texts or ``max_batch_tokens`` tokens, or
 ``max_wait_ms`` has passed; it sorts the texts by length (less padding), runs one
 ``predict`` call (the classifier's cached prompt prefix is reused across all of them) and
-hands each request its own results. The queue is bounded: :meth:`Batcher.submit` raises
-:class:`QueueFull` at once rather than letting a client hang. A request whose client went
-away before its batch started is dropped.
+hands each request its own results. A classifier whose answers depend on the texts
+classified together (batch calibration) is given ``predict_each`` instead: one call with the
+requests kept apart, so that no client's texts change another client's answers. The queue
+is bounded: :meth:`Batcher.submit` raises :class:`QueueFull` at once rather than letting a
+client hang. A request whose client went away before its batch started is dropped.
 
 >>> import asyncio
 >>> from lmtask.prediction import Prediction
@@ -35,6 +37,7 @@ from lmtask.prediction import Prediction
 
 log = logging.getLogger("lmtask.serve")
 PredictFn = Callable[[list[str]], list[Prediction]]
+PredictEachFn = Callable[[list[list[str]]], list[list[Prediction]]]
 
 
 class QueueFull(Exception):
@@ -93,8 +96,10 @@ class Batcher:
         max_queue: int = 256,
         window: int | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
+        predict_each: PredictEachFn | None = None,
     ) -> None:
         self.predict = predict
+        self.predict_each = predict_each
         self.batching = batching
         self.max_batch_texts = max_batch_texts
         self.max_batch_tokens = max_batch_tokens
@@ -201,14 +206,18 @@ class Batcher:
         tokens = [k for j in jobs for k in j.tokens]
         order = sorted(range(len(texts)), key=lambda i: tokens[i])
         start = time.perf_counter()
+        preds: list[Any] = [None] * len(texts)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            preds_sorted = self.predict([texts[i] for i in order])
+            if self.predict_each is not None:  # requests kept apart, in their own order
+                order = list(range(len(texts)))
+                preds_sorted = [p for ps in self.predict_each([j.texts for j in jobs]) for p in ps]
+            else:
+                preds_sorted = self.predict([texts[i] for i in order])
         if len(preds_sorted) != len(texts):
             raise RuntimeError(f"{len(texts)} texts gave {len(preds_sorted)} predictions")
         seconds = time.perf_counter() - start
         self._seconds_per_text = 0.8 * self._seconds_per_text + 0.2 * seconds / len(texts)
-        preds: list[Any] = [None] * len(texts)
         for pos, i in enumerate(order):
             preds[i] = preds_sorted[pos]
         flagged = self._truncated(jobs, caught)

@@ -72,6 +72,9 @@ class ServedModel:
             max_queue=config.max_queue,
             window=self.window,
             on_batch=on_batch,
+            predict_each=self.classifier.predict_each
+            if getattr(self.classifier, "answers_depend_on_batch", False)
+            else None,
         )
         self.batcher.start()
 

@@ -26,6 +26,7 @@ from lmtask.errors import TaskError
 DEFAULT_TEMPLATE = "{text}\nWhich of these is it: {labels}?"
 _PLACEHOLDER = re.compile(r"(?<!{){(\w*)}(?!})")
 _ALLOWED_PLACEHOLDERS = {"text", "labels"}
+CALIBRATIONS = ("", "contextual", "domain", "batch")  # how a task's scores are calibrated
 _SUBST = re.compile(r"\{\{|\}\}|\{(text|labels)\}")
 
 
@@ -71,7 +72,9 @@ class Task:
     label is scored where the model would naturally say it. ``case_variants`` scores
     "Positive" and "positive" as the same answer. ``multi_label`` is reserved for multi-label tasks.
     ``calibrate`` is the measured recommendation for this task's wording: prompt methods
-    calibrate its label scores unless told otherwise (``calibrate=False``). ``confusable``:
+    calibrate its label scores unless told otherwise (``calibrate=False``), the way
+    ``calibration`` names (``contextual``, ``domain`` or ``batch``; empty: contextual, unless
+    the method's options say otherwise). ``confusable``:
     groups of labels easy to mix up (``[[C, C++], ...]``); evaluation reports count the
     confusions within each.
     """
@@ -85,6 +88,7 @@ class Task:
     case_variants: bool = True
     multi_label: bool = False
     calibrate: bool = False
+    calibration: str = ""
     description: str = ""
     confusable: tuple[tuple[str, ...], ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -110,6 +114,9 @@ class Task:
         for f in ("case_variants", "multi_label", "calibrate"):
             if not isinstance(getattr(self, f), bool):
                 raise TaskError(f"task field {f!r} must be true or false, not {getattr(self, f)!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise TaskError(f"task field 'calibration' must be one of {list(CALIBRATIONS)[1:]}, "
+                            f"not {self.calibration!r}")  # fmt: skip
         groups = tuple(tuple(str(x) for x in g) for g in self.confusable)
         object.__setattr__(self, "confusable", groups)
         for g in groups:
@@ -141,6 +148,7 @@ class Task:
         kw.setdefault("template", AD_HOC.template)
         kw.setdefault("answer_start", AD_HOC.answer_start)
         kw.setdefault("calibrate", AD_HOC.calibrate)
+        kw.setdefault("calibration", AD_HOC.calibration)
         return cls(name=name, labels=tuple(Label(str(x)) for x in labels), **kw)
 
     @classmethod
@@ -210,6 +218,7 @@ class Task:
             "case_variants": self.case_variants,
             "multi_label": self.multi_label,
             "calibrate": self.calibrate,
+            **({"calibration": self.calibration} if self.calibration else {}),
             "labels": {
                 lb.name: {"words": list(lb.words), "description": lb.description}
                 for lb in self.labels

@@ -27,13 +27,15 @@ class Wording:
     template: str
     answer_start: str = ""
     reverse_labels: bool = False  # list the labels in reverse order in the question
-    calibrate: bool = False  # calibrate label scores (contextual) with this wording
+    calibrate: bool = False  # calibrate label scores with this wording
+    calibration: str = ""  # how: contextual (""), domain or batch
 
     def apply(self, task: Any) -> Any:
         """``task`` with this wording (labels, words and descriptions kept)."""
         labels = tuple(reversed(task.labels)) if self.reverse_labels else task.labels
         return dataclasses.replace(task, template=self.template, answer_start=self.answer_start,
-                                   labels=labels, calibrate=self.calibrate)  # fmt: skip
+                                   labels=labels, calibrate=self.calibrate,
+                                   calibration=self.calibration)  # fmt: skip
 
 
 _CATEGORY = "{text}\n\nWhich category does this text belong to: {labels}?"

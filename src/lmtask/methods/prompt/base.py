@@ -18,7 +18,14 @@ import numpy as np
 
 from lmtask.config import Config, option
 from lmtask.engine.answer_matching import match_label
-from lmtask.engine.calibration import calibrate, content_free_bias, domain_bias
+from lmtask.engine.calibration import (
+    BATCH_MIN,
+    batch_bias,
+    calibrate,
+    content_free_bias,
+    domain_bias,
+    warn_few_for_batch,
+)
 from lmtask.engine.generation import generate_ids
 from lmtask.engine.prompting import build_prompt, encode_prompts
 from lmtask.engine.scoring import LabelScorer
@@ -57,11 +64,13 @@ class PromptConfig(Config):
         "calibrate the label scores (score mode), see calibration; none: as the task "
         "recommends (measured per wording: see lmtask.tasks.wordings)",
     )
-    calibration: Literal["contextual", "domain", "auto"] = option(
-        "contextual",
+    calibration: Literal["contextual", "domain", "batch", "auto"] | None = option(
+        None,
         "how calibrate estimates the prompt's bias: contextual (content-free inputs in place "
-        "of the text), domain (PMI: the answer start with no question), or auto (none, "
-        "contextual or domain, whichever scores best on held-out labelled examples: few-shot)",
+        "of the text), domain (PMI: the answer start with no question), batch (the mean "
+        f"answer over the texts classified together; under {BATCH_MIN} texts in one call: "
+        "contextual), or auto (none, contextual, domain or batch, whichever scores best on "
+        "held-out labelled examples: few-shot); none: as the task recommends, else contextual",
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
@@ -107,12 +116,13 @@ class PromptClassifier(Classifier):
 
     @property
     def calibration_mode(self) -> str | None:
-        """ "contextual", "domain" or None; for calibration="auto", what fit chose."""
+        """ "contextual", "domain", "batch" or None; for calibration="auto", what fit chose;
+        unset, the task's recommendation (contextual if it has none)."""
         if not self.wants_calibration:
             return None
         if self.config.calibration == "auto":
             return None if self.chosen_calibration in (None, "none") else self.chosen_calibration
-        return self.config.calibration
+        return self.config.calibration or self.task.calibration or "contextual"
 
     @property
     def calibrating(self) -> bool:
@@ -128,6 +138,7 @@ class PromptClassifier(Classifier):
         raw = np.zeros((len(texts), len(names)))
         cf = np.zeros_like(raw)
         dom = np.zeros_like(raw)
+        modes = ["none", "contextual", "domain"] + (["batch"] if len(texts) >= BATCH_MIN else [])
         groups: dict[Examples, list[int]] = {}
         for i, ex in enumerate(self.examples_for(list(texts))):
             groups.setdefault(ex, []).append(i)
@@ -137,10 +148,12 @@ class PromptClassifier(Classifier):
             cf[idx] = calibrate(lp, content_free_bias(self.scorer(ex)))
             dom[idx] = calibrate(lp, domain_bias(self.lm, self.task, ex,
                                                  normalize=self.config.normalize))  # fmt: skip
+        scored = {"none": raw, "contextual": cf, "domain": dom,
+                  "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
         scores = {
-            mode: f1_score(list(labels), [names[j] for j in lp.argmax(1)], average="macro",
-                           labels=names, zero_division=0)
-            for mode, lp in (("none", raw), ("contextual", cf), ("domain", dom))
+            mode: f1_score(list(labels), [names[j] for j in scored[mode].argmax(1)],
+                           average="macro", labels=names, zero_division=0)
+            for mode in modes
         }  # fmt: skip
         self.chosen_calibration = max(scores, key=lambda m: (scores[m], m == "none"))
         self._bias.clear()
@@ -171,7 +184,8 @@ class PromptClassifier(Classifier):
         return self._scorers[examples]
 
     def bias(self, examples: Examples = ()) -> np.ndarray:
-        """log label distribution the prompt gives whatever the text (``calibration``)."""
+        """log label distribution the prompt gives whatever the text (``calibration``; for
+        batch, the contextual bias it falls back to on few texts)."""
         if examples not in self._bias:
             if self.calibration_mode == "domain":
                 self._bias[examples] = domain_bias(
@@ -181,8 +195,17 @@ class PromptClassifier(Classifier):
                 self._bias[examples] = content_free_bias(self.scorer(examples))
         return self._bias[examples]
 
-    def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
-        """(n, n_labels) label log-probabilities (calibrated if configured)."""
+    @property
+    def answers_depend_on_batch(self) -> bool:
+        """Batch calibration: a text's answer depends on the texts classified with it."""
+        return self.calibration_mode == "batch"
+
+    def log_probs(
+        self, texts: Sequence[str], progress: Any = None, requests: Sequence[int] = ()
+    ) -> np.ndarray:
+        """(n, n_labels) label log-probabilities (calibrated if configured). ``requests``:
+        sizes of independent requests concatenated in ``texts``; batch calibration then
+        estimates each one's bias on its own texts (default: all texts are one request)."""
         texts = list(texts)
         out = np.zeros((len(texts), len(self.labels)))
         groups: dict[Examples, list[int]] = {}
@@ -191,11 +214,28 @@ class PromptClassifier(Classifier):
         if (self.wants_calibration and self.config.calibration == "auto"
                 and self.chosen_calibration is None):  # fmt: skip
             raise InputError(AUTO_NEEDS_FIT)
+        mode = self.calibration_mode
+        sizes = list(requests) or [len(texts)]
+        if sum(sizes) != len(texts):
+            raise InputError(f"requests of {sum(sizes)} texts given with {len(texts)} texts")
+        request_of = np.repeat(np.arange(len(sizes)), sizes)
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
-            if self.calibrating:
+            if mode == "batch":  # a request of too few texts: contextual instead
+                few = [k for k, i in enumerate(idx) if sizes[request_of[i]] < BATCH_MIN]
+                if few:
+                    warn_few_for_batch(min(sizes[request_of[idx[k]]] for k in few))
+                    lp[few] = calibrate(lp[few], self.bias(ex))
+            elif mode is not None:
                 lp = calibrate(lp, self.bias(ex))
             out[idx] = lp
+        if mode == "batch":  # one bias per request, over every prompt of its texts
+            start = 0
+            for n in sizes:
+                rows = slice(start, start + n)
+                if n >= BATCH_MIN:
+                    out[rows] = calibrate(out[rows], batch_bias(out[rows]))
+                start += n
         return out
 
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
@@ -206,6 +246,25 @@ class PromptClassifier(Classifier):
             if self.config.mode == "generate":
                 return self._generate(texts, advance)
             probs = np.exp(self.log_probs(texts, advance))
+        return self._predictions(probs)
+
+    def predict_each(self, requests: Sequence[Sequence[str]]) -> list[list[Prediction]]:
+        """Each request's predictions, all scored in one pass; with batch calibration each
+        request is calibrated on its own texts, so no request changes another's answers."""
+        if not self.answers_depend_on_batch or self.config.mode != "score":
+            return super().predict_each(requests)
+        reqs = [check_texts(r) for r in requests]
+        flat = [t for r in reqs for t in r]
+        if not flat:
+            return [[] for _ in reqs]
+        probs = np.exp(self.log_probs(flat, requests=[len(r) for r in reqs]))
+        preds, out = self._predictions(probs), []
+        for r in reqs:
+            out.append(preds[: len(r)])
+            preds = preds[len(r) :]
+        return out
+
+    def _predictions(self, probs: np.ndarray) -> list[Prediction]:
         names = self.labels
         preds = []
         for row in probs:
