@@ -170,3 +170,19 @@ def test_a_task_recommends_its_calibration(tiny_factory):
     assert adhoc.calibration_mode == (AD_HOC.calibration or "contextual")
     with pytest.raises(lmtask.TaskError, match="'calibration' must be one of"):
         Task.from_dict({"labels": ["a", "b"], "calibration": "magic"})
+
+
+def test_the_ad_hoc_default_falls_back_to_contextual_quietly_on_few_texts(tiny_factory):
+    """Ad-hoc labels calibrate by batch (the task's recommendation); a call with fewer than
+    16 texts gets contextual calibration, without a warning (nobody asked for batch)."""
+    import warnings
+
+    lm = tiny_factory()
+    adhoc = lmtask.ZeroShot(labels="spam,ham,other", model=lm)
+    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="contextual")
+    assert adhoc.calibration_mode == "batch"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        few = adhoc.log_probs(TEXTS[:3])
+    np.testing.assert_allclose(few, ctx.log_probs(TEXTS[:3]))
+    assert not np.allclose(adhoc.log_probs(TEXTS), ctx.log_probs(TEXTS))

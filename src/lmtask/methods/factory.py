@@ -64,11 +64,13 @@ class MethodSpec:
 def _choice_owner(config: type[Config], word: str) -> str | None:
     """The option whose ``Literal`` choices include ``word`` (if exactly one)."""
     hints = typing.get_type_hints(config)
-    owners = [
-        f.name
-        for f in dataclasses.fields(config)
-        if typing.get_origin(hints[f.name]) is Literal and word in typing.get_args(hints[f.name])
-    ]
+
+    def choices(tp: Any) -> tuple[Any, ...]:  # Literal[...], or Literal[...] | None
+        if typing.get_origin(tp) is Literal:
+            return typing.get_args(tp)
+        return tuple(c for a in typing.get_args(tp) for c in choices(a))
+
+    owners = [f.name for f in dataclasses.fields(config) if word in choices(hints[f.name])]
     return owners[0] if len(owners) == 1 else None
 
 

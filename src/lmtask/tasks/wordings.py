@@ -61,8 +61,11 @@ WORDINGS: dict[str, Wording] = {
 # The wording of a task made from labels alone, chosen by bench/prompt_selection.py: the
 # best mean macro-F1 over five labelled sets of different kinds (tweets, fine-foods,
 # bbc-news, debates-2016, convention-speeches) and two models (the default Qwen 0.5B and
-# SmolLM2-135M), among 7 wordings x {plain, contextual calibration, domain PMI}.
-AD_HOC = dataclasses.replace(WORDINGS["no-list+start"], name="no-list+start+calibrate",
-                             calibrate=True)  # fmt: skip
+# SmolLM2-135M), among 7 wordings x {plain, contextual calibration, domain PMI}. Its
+# calibration, chosen the same way by bench/adhoc_calibration.py among none, contextual,
+# domain PMI and batch (and the code corpus as a sixth set): batch, the mean answer over the
+# texts classified together (contextual when a call has fewer than 16 texts).
+AD_HOC = dataclasses.replace(WORDINGS["no-list+start"], name="no-list+start+batch",
+                             calibrate=True, calibration="batch")  # fmt: skip
 
 __all__ = ["AD_HOC", "WORDINGS", "Wording"]

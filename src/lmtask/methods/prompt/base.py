@@ -223,8 +223,9 @@ class PromptClassifier(Classifier):
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
             if mode == "batch":  # a request of too few texts: contextual instead
                 few = [k for k, i in enumerate(idx) if sizes[request_of[i]] < BATCH_MIN]
-                if few:
+                if few and self.config.calibration == "batch":  # asked for, not the task's
                     warn_few_for_batch(min(sizes[request_of[idx[k]]] for k in few))
+                if few:
                     lp[few] = calibrate(lp[few], self.bias(ex))
             elif mode is not None:
                 lp = calibrate(lp, self.bias(ex))
