@@ -105,7 +105,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append("")
     sel = means(results, "selection")
     winner = max(MODES, key=lambda m: sel[m])
-    lines.append(f"Mean selection macro-F1 over every model and set: "
+    lines.append("Mean selection macro-F1 over every model and set: "
                  + ", ".join(f"{m} {sel[m]:.3f}" for m in MODES)
                  + f". Chosen: **{winner}**.")  # fmt: skip
     return "\n".join(lines) + "\n"
