@@ -184,10 +184,19 @@ def pick_min_confidence(args: argparse.Namespace, target: float = 0.95) -> str:
     corpus = Path(args.corpus)
     train, dev = read(corpus, "train"), read(corpus, "dev")
     best = json.loads(JSON_OUT.read_text())["dev"]["best"]
+    probe = LmFeatures(task="code-language", layers=best.get("layers", 2))
+    x = features(probe, "train", train)
+    if args.pool:  # the shipped pair's training data: train + the pool (bench/code_pool.py)
+        from code_pool import JSON_OUT as POOL_JSON
+
+        best = {**json.loads(POOL_JSON.read_text())["pair train+pool"]["best"], "layers": 2}
+        pool = [json.loads(x) for x in (corpus / "pool-train.jsonl").read_text().splitlines()]
+        x = np.concatenate([x, features(probe, "pool", pool)])
+        train = train + pool
     ng = Ngram(task="code-language", **OPTIONS).fit([r["text"] for r in train],
                                                     [r["label"] for r in train])  # fmt: skip
     head = LmFeatures(task="code-language", layers=best.get("layers", 2), C=best["C"])
-    head.fit_features(features(head, "train", train), [r["label"] for r in train])
+    head.fit_features(x, [r["label"] for r in train])
     clf = build(f"cascade:fast=ngram:slow=lm-features:threshold={best['threshold']}"
                 f":weight={best['weight']}", task="code-language")  # fmt: skip
     clf.fast, clf._slow = ng, head
@@ -201,7 +210,8 @@ def pick_min_confidence(args: argparse.Namespace, target: float = 0.95) -> str:
             break
     other = clf.predict_proba(not_code(100)).max(axis=1)
     return (
-        f"- Dev only (`bench/code_lm_features.py --pick-min-confidence`): `min_confidence` "
+        f"- Dev only (`bench/code_lm_features.py --pick-min-confidence"
+        f"{' --pool' if args.pool else ''}`): `min_confidence` "
         f"{k / 100:.2f} is the lowest at which the pair's answered dev snippets are at least "
         f"{target:.0%} right (coverage {kept.mean():.3f}, answered right "
         f"{right[kept].mean():.3f}); at it, {np.mean(other < k / 100):.0%} of 100 texts in no "
@@ -238,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     ap.add_argument("--shipped", action="store_true", help="time the shipped pair on test")
     ap.add_argument("--pick-min-confidence", action="store_true", help="dev only")
+    ap.add_argument("--pool", action="store_true", help="pick: train on train + pool")
     args = ap.parse_args(argv)
     if args.pick_min_confidence:
         print(pick_min_confidence(args))

@@ -18,6 +18,14 @@ read once, by bench/code_detector.py):
     HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head  # after
                                                       # bench/code_lm_features.py
 
+With ``--pool`` (after ``lmtask datasets build code-languages --pool`` and, for the head,
+bench/code_pool.py), the training-only packages are added to the training data at every
+step (dev choices: trained on train + pool; shipped: train + pool + dev). The shipped
+detector and head are built this way:
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --pool
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head --pool
+
 4. ``--lm-head``: the ``lm-features`` head that ``cascade:slow=detector`` asks about the
    snippets the n-grams are unsure of, with the ``C`` bench/code_lm_features.py chose on dev,
    trained on train + dev, saved to src/lmtask/tasks/builtin/detectors/code-language.lm-features/.
@@ -49,9 +57,15 @@ TARGET_PRECISION = 0.95
 
 
 def rows(side: str, corpus: Path = Path(code.DEFAULT_OUT)) -> list[dict[str, Any]]:
+    """A training side of the corpus: train, dev, or pool (the training-only packages of
+    ``lmtask datasets build code-languages --pool``)."""
     if side == "test":
         raise SystemExit("this script never reads the test split")
-    return [json.loads(x) for x in (corpus / f"{side}.jsonl").read_text().splitlines()]
+    path = corpus / (code.POOL_FILE if side == "pool" else f"{side}.jsonl")
+    if not path.is_file():
+        raise SystemExit(f"no {path}: build it with `lmtask datasets build code-languages"
+                         + (" --pool`" if side == "pool" else "`"))  # fmt: skip
+    return [json.loads(x) for x in path.read_text().splitlines()]
 
 
 def dev_scores(clf: Ngram, dev: list[dict[str, Any]]) -> dict[str, Any]:
@@ -110,23 +124,33 @@ def sweep() -> None:
     print(f"\nbest on dev macro: {best['options']} -> {SWEEP_OUT}")
 
 
-def lm_head() -> None:
+def lm_head(pool: bool = False) -> None:
     """The shipped lm-features head (``cascade:slow=detector``): the layers and ``C`` of
-    bench/code_lm_features.py's last run (chosen on dev), trained on train + dev (features
-    cached there)."""
+    bench/code_lm_features.py's last run (with ``pool``: bench/code_pool.py's, the pair
+    trained on train + pool), chosen on dev; trained on train + dev (+ pool). Features are
+    cached by those scripts."""
     from code_lm_features import JSON_OUT, features
+    from code_pool import JSON_OUT as POOL_JSON
     from lmtask.methods.trained.lm_features import LmFeatures
 
-    chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
-    train, dev = rows("train"), rows("dev")
+    if pool:
+        chosen = json.loads(POOL_JSON.read_text())["pair train+pool"]["best"]
+        chosen = {**chosen, "dev_macro": chosen["dev_macro"], "layers": 2}
+    else:
+        chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
+    sides = ["train", "dev", "pool"] if pool else ["train", "dev"]
+    data = {side: rows(side) for side in sides}
     head = LmFeatures(task="code-language", layers=chosen.get("layers", 2), C=chosen["C"])
-    x = np.concatenate([features(head, "train", train), features(head, "dev", dev)])
-    head.fit_features(x, [r["label"] for r in train + dev])
+    x = np.concatenate([features(head, side, data[side]) for side in sides])
+    train_dev = [r for side in sides for r in data[side]]
+    head.fit_features(x, [r["label"] for r in train_dev])
     out = OUT.with_name("code-language.lm-features")
     lmtask.save(head, out, metrics={"dev_macro_with_ngram": chosen["dev_macro"],
                                     "note": "dev macro of n-grams + this head, both trained "
-                                    "on train only (bench/code_lm_features.py)"},
-                data={"source": "lmtask.data.code: train + dev splits", "n": len(x)})  # fmt: skip
+                                    f"on {' + '.join(s for s in sides if s != 'dev')} only "
+                                    "(bench/code_pool.py)" if pool else
+                                    "(bench/code_lm_features.py)"},
+                data={"source": f"lmtask.data.code: {' + '.join(sides)}", "n": len(x)})  # fmt: skip
     for old in out.glob("weights-*"):  # the weights of an earlier save
         if old.name != json.loads((out / "manifest.json").read_text())["weights"]["file"]:
             old.unlink()
@@ -137,15 +161,16 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sweep", action="store_true", help="the dev sweep of ngram options")
     ap.add_argument("--lm-head", action="store_true", help="train and save the lm-features head")
+    ap.add_argument("--pool", action="store_true", help="train on pool-train.jsonl too")
     args = ap.parse_args(argv)
     if args.sweep:
         sweep()
         return
     if args.lm_head:
-        lm_head()
+        lm_head(args.pool)
         return
     manifest = code.load_manifest(Path(code.DEFAULT_OUT))
-    train, dev = rows("train"), rows("dev")
+    train, dev = rows("train") + (rows("pool") if args.pool else []), rows("dev")
     on_train = fit(OPTIONS, train)
     scores = dev_scores(on_train, dev)
     th = pick_threshold(on_train, dev, TARGET_PRECISION)
@@ -154,14 +179,17 @@ def main(argv: list[str] | None = None) -> None:
           f"{th['coverage']:.3f}, answered right {th['answered']:.3f})")  # fmt: skip
     t0 = time.perf_counter()
     clf = fit(OPTIONS, train + dev, min_confidence=th["t"])
-    print(f"trained on train + dev ({len(train) + len(dev)} snippets) in "
+    what = "train + pool + dev" if args.pool else "train + dev"
+    print(f"trained on {what} ({len(train) + len(dev)} snippets) in "
           f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
     lmtask.save(clf, OUT, metrics={"dev_accuracy": scores["accuracy"],
                                    "dev_macro": scores["macro"], "dev_n": len(dev),
                                    "dev_coverage": th["coverage"], "note": "dev numbers of "
-                                   "the same options trained on train only"},
+                                   "the same options trained on "
+                                   + ("train + pool" if args.pool else "train only")},
                 data={"source": f"lmtask.data.code builder {manifest.get('builder_version')} "
-                      f"seed {manifest.get('seed')}: train + dev splits",
+                      f"seed {manifest.get('seed')}: train + dev splits"
+                      + (" + the training-only pool" if args.pool else ""),
                       "n": len(train) + len(dev)})  # fmt: skip
     for old in OUT.glob("weights-*"):  # the weights of an earlier save
         if old.name != json.loads((OUT / "manifest.json").read_text())["weights"]["file"]:
