@@ -77,7 +77,11 @@ def paired_ci(a: list[bool], b: list[bool], seed: int = 0) -> tuple[float, float
 
 
 def run(
-    name: str, n: int, distill_work: Path | None = None, students: dict[str, Path] | None = None
+    name: str,
+    n: int,
+    distill_work: Path | None = None,
+    students: dict[str, Path] | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     import lmtask
     from lmtask.ladder import ClassifierSpec
@@ -86,7 +90,7 @@ def run(
     data = rows(name, n, distill_work)
     labels = sorted(set(data.labels or []))
     gold = list(data.labels or [])
-    clf = ClassifierSpec(labels=",".join(labels)).build()
+    clf = ClassifierSpec(labels=",".join(labels), model=model).build()
     t0 = time.perf_counter()
     ours = [p.label for p in clf.predict(data.texts)]
     secs = time.perf_counter() - t0
@@ -130,12 +134,13 @@ def main() -> None:
     ap.add_argument("--distill-work", type=Path, default=None)
     ap.add_argument("--students", default="", help="NAME=WORK,...: distilled students to measure")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--model", default=None, help="another model than the default")
     args = ap.parse_args()
     students = {k: Path(v) for k, v in (x.split("=", 1) for x in args.students.split(",") if x)}
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for name in args.sets.split(","):
         if name not in results:
-            results[name] = run(name, args.rows, args.distill_work, students)
+            results[name] = run(name, args.rows, args.distill_work, students, args.model)
             args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
         r = results[name]
         shown = [w for w, v in r.items() if isinstance(v, dict) and "macro_f1" in v]

@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", default=str(Path(DEFAULT_OUT).expanduser()))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-lm", action="store_true", help="n-grams only")
+    ap.add_argument("--layers", type=int, default=2, help="the LM layers the head reads")
+    ap.add_argument("--json", type=Path, default=JSON_OUT)
     ap.add_argument("--curve", type=float, nargs="*", default=[0.25, 0.5, 0.75])
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -91,14 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     out["curve"] = curve
 
     if not args.no_lm:
-        probe = LmFeatures(task="code-language", layers=2)
+        probe = LmFeatures(task="code-language", layers=args.layers)
         x = {"train": features(probe, "train", train), "dev": features(probe, "dev", dev),
              "pool": features(probe, "pool", pool)}  # fmt: skip
         x["train+pool"] = np.concatenate([x["train"], x["pool"]])
         for name, data in rows_of.items():
             grid = []
             for c in GRID["C"]:
-                head = LmFeatures(task="code-language", layers=2, C=c)
+                head = LmFeatures(task="code-language", layers=args.layers, C=c)
                 head.fit_features(x[name], [r["label"] for r in data])
                 ph = head.proba_from_features(x["dev"])
                 assert head.labels == labels
@@ -109,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                     grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m,
                                  "to_lm": float(share), "head_alone": alone})  # fmt: skip
             best = max(grid, key=lambda g: (round(g["dev_macro"], 4), -g["threshold"]))
+            best["layers"] = args.layers
             out[f"pair {name}"] = {"best": best, "grid": grid}
             print(f"pair {name}: best {best}", flush=True)
-    JSON_OUT.write_text(json.dumps(out, indent=1) + "\n")
+    args.json.write_text(json.dumps(out, indent=1) + "\n")
     print("\n| trained on | ngram dev macro | head alone (best C) | pair dev macro | to LM |")
     print("|---|---|---|---|---|")
     for name in rows_of:
