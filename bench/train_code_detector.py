@@ -148,8 +148,8 @@ def lm_head(pool: bool = False) -> None:
     lmtask.save(head, out, metrics={"dev_macro_with_ngram": chosen["dev_macro"],
                                     "note": "dev macro of n-grams + this head, both trained "
                                     f"on {' + '.join(s for s in sides if s != 'dev')} only "
-                                    "(bench/code_pool.py)" if pool else
-                                    "(bench/code_lm_features.py)"},
+                                    + ("(bench/code_pool.py)" if pool else
+                                       "(bench/code_lm_features.py)")},
                 data={"source": f"lmtask.data.code: {' + '.join(sides)}", "n": len(x)})  # fmt: skip
     for old in out.glob("weights-*"):  # the weights of an earlier save
         if old.name != json.loads((out / "manifest.json").read_text())["weights"]["file"]:

@@ -172,17 +172,37 @@ def test_a_task_recommends_its_calibration(tiny_factory):
         Task.from_dict({"labels": ["a", "b"], "calibration": "magic"})
 
 
-def test_the_ad_hoc_default_falls_back_to_contextual_quietly_on_few_texts(tiny_factory):
-    """Ad-hoc labels calibrate by batch (the task's recommendation); a call with fewer than
-    16 texts gets contextual calibration, without a warning (nobody asked for batch)."""
+def test_a_task_recommending_batch_falls_back_quietly_and_wrappers_keep_requests(tiny_factory):
+    """A task that recommends batch calibration: a call with fewer than 16 texts gets
+    contextual, without a warning (nobody asked for batch in the options). Methods that wrap
+    or replace the scoring (prompt ensemble, chain-of-thought, the cascade's slow member)
+    keep requests apart or never batch-calibrate."""
     import warnings
 
+    from lmtask.ladder.cascade import Cascade
+    from lmtask.methods.prompt.chain_of_thought import ChainOfThought
+    from lmtask.methods.prompt.ensemble import PromptEnsemble
+    from lmtask.tasks import Task
+
     lm = tiny_factory()
-    adhoc = lmtask.ZeroShot(labels="spam,ham,other", model=lm)
-    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="contextual")
-    assert adhoc.calibration_mode == "batch"
+    task = Task.from_dict({"labels": ["spam", "ham", "other"], "calibrate": True,
+                           "calibration": "batch"})  # fmt: skip
+    clf = lmtask.ZeroShot(task=task, model=lm)
+    ctx = lmtask.ZeroShot(task=task, model=lm, calibration="contextual")
+    assert clf.calibration_mode == "batch"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        few = adhoc.log_probs(TEXTS[:3])
+        few = clf.log_probs(TEXTS[:3])
     np.testing.assert_allclose(few, ctx.log_probs(TEXTS[:3]))
-    assert not np.allclose(adhoc.log_probs(TEXTS), ctx.log_probs(TEXTS))
+    assert not np.allclose(clf.log_probs(TEXTS), ctx.log_probs(TEXTS))
+
+    ens = PromptEnsemble(task=task, model=lm, members=["no-list+start", "category+start"],
+                         calibrate=True, calibration="batch")  # fmt: skip
+    assert ens.answers_depend_on_batch and ens.calibration_mode is None
+    each = ens.predict_each([TEXTS, TEXTS[:18]])
+    alone = ens.predict(TEXTS[:18])
+    np.testing.assert_allclose([list(p.scores.values()) for p in each[1]],
+                               [list(p.scores.values()) for p in alone], rtol=1e-6)  # fmt: skip
+    cot = ChainOfThought(task=task, model=lm, max_reasoning_tokens=2)
+    assert not cot.answers_depend_on_batch and cot.calibration_mode is None
+    assert Cascade(task=task, model=lm, fast="ngram").slow.calibration_mode == "contextual"

@@ -214,7 +214,11 @@ SelectOpt = Annotated[
 ]
 OrderOpt = Annotated[str | None, typer.Option(help="Few-shot: fixed (default) or shuffle.")]
 CalibrateOpt = Annotated[
-    bool | None, typer.Option("--calibrate/--no-calibrate", help="Contextual calibration.")
+    bool | None,
+    typer.Option(
+        "--calibrate/--no-calibrate",
+        help="Calibrate the label scores (contextual unless the task or --method says otherwise).",
+    ),
 ]
 MinConfOpt = Annotated[
     float | None,

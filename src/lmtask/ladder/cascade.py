@@ -172,8 +172,10 @@ class Cascade(Classifier):
         if self._slow is None:
             from lmtask.methods.prompt.zero_shot import ZeroShot
 
+            # the unsure texts are a chosen subset: a batch bias over them would be skewed
+            extra = {"calibration": "contextual"} if self.task.calibration == "batch" else {}
             self._slow = ZeroShot(task=self.task, model=self._model, dtype=self.dtype,
-                                  batch_size=self.config.batch_size)  # fmt: skip
+                                  batch_size=self.config.batch_size, **extra)  # fmt: skip
         return self._slow
 
     @property

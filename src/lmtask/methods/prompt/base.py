@@ -254,6 +254,9 @@ class PromptClassifier(Classifier):
         request is calibrated on its own texts, so no request changes another's answers."""
         if not self.answers_depend_on_batch or self.config.mode != "score":
             return super().predict_each(requests)
+        own = type(self).log_probs is PromptClassifier.log_probs
+        if not own or type(self).predict is not PromptClassifier.predict:
+            return [self.predict(r) if r else [] for r in requests]  # one call per request
         reqs = [check_texts(r) for r in requests]
         flat = [t for r in reqs for t in r]
         if not flat:

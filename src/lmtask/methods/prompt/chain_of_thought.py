@@ -55,6 +55,7 @@ class ChainOfThought(PromptClassifier):
 
     config_class = ChainOfThoughtConfig
     calibrating = False  # its second stage scores after free reasoning: no fixed prompt bias
+    calibration_mode = None  # (and so its answers never depend on the batch)
 
     def __init__(
         self,

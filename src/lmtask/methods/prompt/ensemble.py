@@ -71,6 +71,15 @@ class PromptEnsemble(PromptClassifier):
             for m in self.config.members
         ]  # fmt: skip
 
+    @property
+    def calibration_mode(self) -> str | None:  # type: ignore[override]
+        """Each member calibrates as its own wording says; none of the ensemble's own."""
+        return None
+
+    @property
+    def answers_depend_on_batch(self) -> bool:
+        return any(m.answers_depend_on_batch for m in self.members)
+
     def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
         """(n, n_labels) log of the members' mean label probabilities."""
         texts = list(texts)

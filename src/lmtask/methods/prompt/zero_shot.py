@@ -4,7 +4,8 @@
 :mod:`lmtask.engine.scoring`); the answer is always a valid label, with a probability per label.
 ``mode="generate"``: the seed tutorial's way: greedy generation, then the answer text is
 matched to a label (:mod:`lmtask.engine.answer_matching`); no match gives ``label=None`` and the
-model's words stay in ``raw``. ``calibrate=True`` applies contextual calibration;
+model's words stay in ``raw``. ``calibrate=True`` calibrates the label scores (contextual
+unless ``calibration`` says domain or batch);
 ``min_confidence=p`` abstains (label ``None``) below ``p``.
 
 Empty texts are classified like any other (the prompt simply has no text in it). Texts
