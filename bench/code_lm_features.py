@@ -151,7 +151,8 @@ def shipped(args: argparse.Namespace) -> str:
     mrun, _, mname = magika_tool()
     lines = [SHIPPED, "", f"- Command: `HF_HUB_OFFLINE=1 .venv/bin/python "
              f"bench/code_lm_features.py --shipped` ({mname}; torch threads {args.threads}); "
-             f"`build` {built:.2f} s, with the LM's 2 layers {loaded:.2f} s (in this process, "
+             f"`build` {built:.2f} s, with the LM's {clf.slow.config.layers} layers {loaded:.2f} s "
+             "(in this process, "
              "imports included).", "",
              "| shipped, on all test snippets | accuracy | macro | snippets/s | vs Magika |",
              "|---|---|---|---|---|"]  # fmt: skip

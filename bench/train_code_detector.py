@@ -24,7 +24,10 @@ step (dev choices: trained on train + pool; shipped: train + pool + dev). The sh
 detector and head are built this way:
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --pool
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head --pool
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/code_pool.py --layers 4 \
+        --json bench/results/code_pool_l4.json
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head --pool \
+        --choice bench/results/code_pool_l4.json
 
 4. ``--lm-head``: the ``lm-features`` head that ``cascade:slow=detector`` asks about the
    snippets the n-grams are unsure of, with the ``C`` bench/code_lm_features.py chose on dev,
@@ -124,7 +127,7 @@ def sweep() -> None:
     print(f"\nbest on dev macro: {best['options']} -> {SWEEP_OUT}")
 
 
-def lm_head(pool: bool = False) -> None:
+def lm_head(pool: bool = False, choice: Path | None = None) -> None:
     """The shipped lm-features head (``cascade:slow=detector``): the layers and ``C`` of
     bench/code_lm_features.py's last run (with ``pool``: bench/code_pool.py's, the pair
     trained on train + pool), chosen on dev; trained on train + dev (+ pool). Features are
@@ -134,8 +137,8 @@ def lm_head(pool: bool = False) -> None:
     from lmtask.methods.trained.lm_features import LmFeatures
 
     if pool:
-        chosen = json.loads(POOL_JSON.read_text())["pair train+pool"]["best"]
-        chosen = {**chosen, "dev_macro": chosen["dev_macro"], "layers": 2}
+        chosen = json.loads((choice or POOL_JSON).read_text())["pair train+pool"]["best"]
+        chosen = {"layers": 2, **chosen}
     else:
         chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
     sides = ["train", "dev", "pool"] if pool else ["train", "dev"]
@@ -162,12 +165,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sweep", action="store_true", help="the dev sweep of ngram options")
     ap.add_argument("--lm-head", action="store_true", help="train and save the lm-features head")
     ap.add_argument("--pool", action="store_true", help="train on pool-train.jsonl too")
+    ap.add_argument("--choice", type=Path, default=None,
+                    help="--lm-head --pool: bench/code_pool.py's results to use")  # fmt: skip
     args = ap.parse_args(argv)
     if args.sweep:
         sweep()
         return
     if args.lm_head:
-        lm_head(args.pool)
+        lm_head(args.pool, args.choice)
         return
     manifest = code.load_manifest(Path(code.DEFAULT_OUT))
     train, dev = rows("train") + (rows("pool") if args.pool else []), rows("dev")
