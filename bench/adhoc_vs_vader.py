@@ -82,6 +82,7 @@ def run(
     distill_work: Path | None = None,
     students: dict[str, Path] | None = None,
     model: str | None = None,
+    calibration: str | None = None,
 ) -> dict[str, Any]:
     import lmtask
     from lmtask.ladder import ClassifierSpec
@@ -90,7 +91,8 @@ def run(
     data = rows(name, n, distill_work)
     labels = sorted(set(data.labels or []))
     gold = list(data.labels or [])
-    clf = ClassifierSpec(labels=",".join(labels), model=model).build()
+    method = f"zero-shot:calibrate:{calibration}" if calibration else None
+    clf = ClassifierSpec(labels=",".join(labels), model=model, method=method).build()
     t0 = time.perf_counter()
     ours = [p.label for p in clf.predict(data.texts)]
     secs = time.perf_counter() - t0
@@ -135,12 +137,15 @@ def main() -> None:
     ap.add_argument("--students", default="", help="NAME=WORK,...: distilled students to measure")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--model", default=None, help="another model than the default")
+    ap.add_argument("--calibration", default=None, help="contextual, domain or batch")
     args = ap.parse_args()
     students = {k: Path(v) for k, v in (x.split("=", 1) for x in args.students.split(",") if x)}
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for name in args.sets.split(","):
         if name not in results:
-            results[name] = run(name, args.rows, args.distill_work, students, args.model)
+            results[name] = run(
+                name, args.rows, args.distill_work, students, args.model, args.calibration
+            )
             args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
         r = results[name]
         shown = [w for w, v in r.items() if isinstance(v, dict) and "macro_f1" in v]
