@@ -168,6 +168,8 @@ def test_a_task_recommends_its_calibration(tiny_factory):
     assert "calibration" not in plain.to_dict()
     adhoc = lmtask.ZeroShot(labels="a,b", model=lm)
     assert adhoc.calibration_mode == (AD_HOC.calibration or "contextual")
+    named = Task.from_dict({"labels": ["a", "b"], "calibration": "batch"})
+    assert named.calibrate and lmtask.ZeroShot(task=named, model=lm).calibration_mode == "batch"
     with pytest.raises(lmtask.TaskError, match="'calibration' must be one of"):
         Task.from_dict({"labels": ["a", "b"], "calibration": "magic"})
 

@@ -210,6 +210,7 @@ def test_qt_translation_files_are_not_typescript(tmp_path):
         for i in range(40)
     )
     (root / "app_de.ts").write_text('<?xml version="1.0"?>\n<TS version="2.1">\n' + messages)
+    (root / "app_fr.ts").write_text('\ufeff<?xml version="1.0"?>\n<TS>\n' + messages.upper())
     (root / "app.ts").write_text(_js(40, "ts").replace("var ", "const "))
     snips = cc.snippets_from_tree(root, "gui", "1", "debian", seed=0)
     assert {s["path"] for s in snips} == {"app.ts"}

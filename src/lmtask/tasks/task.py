@@ -186,6 +186,8 @@ class Task:
         if extra:
             raise TaskError(f"unknown task field(s) {sorted(extra)}; known: {sorted(known)}")
         data.setdefault("name", "custom")
+        if data.get("calibration") and "calibrate" not in data:
+            data["calibrate"] = True  # naming a calibration asks for one
         return cls(labels=tuple(labels), **data)
 
     @classmethod

@@ -139,7 +139,8 @@ def snippets_from_tree(
         if rel.endswith(".d.ts"):
             declarations.append((rel, p))
             continue
-        if lang == "TypeScript" and suffix == ".ts" and _first_line(p).lstrip().startswith("<"):
+        xml = suffix == ".ts" and _first_line(p).lstrip("\ufeff").startswith("<")
+        if lang == "TypeScript" and xml:
             continue  # a Qt Linguist translation file (XML), not TypeScript
         if lang in ("JavaScript",) and any(
             (p.with_suffix(s)).exists() for s in (".ts", ".tsx", ".mts", ".cts")
