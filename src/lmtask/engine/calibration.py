@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 CONTENT_FREE = ("N/A", "", "[MASK]")
-BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py); fewer: contextual
+BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py)
 
 
 def content_free_bias(scorer: Any, inputs: tuple[str, ...] = CONTENT_FREE) -> np.ndarray:
