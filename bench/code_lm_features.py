@@ -74,6 +74,27 @@ def cascade_rule(pn: np.ndarray, ph: np.ndarray, threshold: float, weight: float
     return p.argmax(axis=1), unsure.mean()
 
 
+def pair_grid(
+    pn_dev: np.ndarray, x_train: np.ndarray, y_train: list[str], x_dev: np.ndarray,
+    gold_dev: list[str], labels: list[str], layers: int,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Dev macro of the pair for every (C, threshold, weight) of ``GRID``: the head fitted on
+    ``x_train`` once per C, the cascade's rule applied to the n-grams' dev probabilities."""
+    grid = []
+    for c in GRID["C"]:
+        head = LmFeatures(task="code-language", layers=layers, C=c)
+        head.fit_features(x_train, y_train)
+        assert head.labels == labels
+        ph = head.proba_from_features(x_dev)
+        alone = score(gold_dev, [labels[i] for i in ph.argmax(axis=1)])["macro"]
+        for t, w in itertools.product(GRID["threshold"], GRID["weight"]):
+            pred, share = cascade_rule(pn_dev, ph, t, w)
+            m = score(gold_dev, [labels[i] for i in pred])["macro"]
+            grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m,
+                         "to_lm": float(share), "head_alone_dev_macro": alone})  # fmt: skip
+    return grid
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     corpus = Path(args.corpus)
@@ -85,17 +106,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     gold_dev = [r["label"] for r in dev]
     probe = LmFeatures(task="code-language", layers=args.layers)
     x_train, x_dev = features(probe, "train", train), features(probe, "dev", dev)
-    grid = []
-    for c in GRID["C"]:
-        head = LmFeatures(task="code-language", layers=args.layers, C=c)
-        head.fit_features(x_train, [r["label"] for r in train])
-        ph = head.proba_from_features(x_dev)
-        alone = score(gold_dev, [labels[i] for i in ph.argmax(axis=1)])["macro"]
-        for t, w in itertools.product(GRID["threshold"], GRID["weight"]):
-            pred, share = cascade_rule(pn_dev, ph, t, w)
-            m = score(gold_dev, [labels[i] for i in pred])["macro"]
-            grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m, "to_lm": share,
-                         "head_alone_dev_macro": alone})  # fmt: skip
+    grid = pair_grid(pn_dev, x_train, [r["label"] for r in train], x_dev, gold_dev, labels,
+                     args.layers)  # fmt: skip
     best = max(grid, key=lambda g: (round(g["dev_macro"], 4), -g["threshold"], g["weight"] == 1))
     best["layers"] = args.layers
     ngram_dev = score(gold_dev, [labels[i] for i in pn_dev.argmax(axis=1)])["macro"]

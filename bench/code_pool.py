@@ -19,7 +19,6 @@ Results: ``bench/results/code_pool.json`` (printed as a markdown table).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import random
 import sys
@@ -32,7 +31,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 
 from code_detector import read, score
-from code_lm_features import cascade_rule, features
+from code_lm_features import features, pair_grid
 from lmtask.data.code import DEFAULT_OUT
 from lmtask.data.code.pool import POOL_FILE
 from lmtask.methods import Ngram
@@ -40,7 +39,6 @@ from lmtask.methods.trained.lm_features import LmFeatures
 from train_code_detector import OPTIONS
 
 JSON_OUT = Path(__file__).parent / "results" / "code_pool.json"
-GRID = {"C": [0.1, 1.0], "threshold": [0.6, 0.7, 0.8, 0.9], "weight": [0.5, 1.0, 2.0]}
 
 
 def packages_of(rows: list[dict[str, Any]]) -> list[str]:
@@ -98,18 +96,10 @@ def main(argv: list[str] | None = None) -> int:
              "pool": features(probe, "pool", pool)}  # fmt: skip
         x["train+pool"] = np.concatenate([x["train"], x["pool"]])
         for name, data in rows_of.items():
-            grid = []
-            for c in GRID["C"]:
-                head = LmFeatures(task="code-language", layers=args.layers, C=c)
-                head.fit_features(x[name], [r["label"] for r in data])
-                ph = head.proba_from_features(x["dev"])
-                assert head.labels == labels
-                alone = score(gold, [labels[i] for i in ph.argmax(axis=1)])["macro"]
-                for t, w in itertools.product(GRID["threshold"], GRID["weight"]):
-                    pred, share = cascade_rule(probs[name], ph, t, w)
-                    m = score(gold, [labels[i] for i in pred])["macro"]
-                    grid.append({"C": c, "threshold": t, "weight": w, "dev_macro": m,
-                                 "to_lm": float(share), "head_alone": alone})  # fmt: skip
+            grid = pair_grid(probs[name], x[name], [r["label"] for r in data], x["dev"], gold,
+                             labels, args.layers)  # fmt: skip
+            for g in grid:  # the key this script's results have always used
+                g["head_alone"] = g.pop("head_alone_dev_macro")
             best = max(grid, key=lambda g: (round(g["dev_macro"], 4), -g["threshold"]))
             best["layers"] = args.layers
             out[f"pair {name}"] = {"best": best, "grid": grid}
