@@ -84,9 +84,10 @@ def build_pool(
 ) -> Path:
     """Write ``pool-train.jsonl`` and ``pool-manifest.json`` into ``corpus``; return the first.
 
-    ``sources``: the pool packages (default :data:`POOL_SOURCES`); ``work_dir``: downloads and
-    per-package caches (default ``corpus/.work``, shared with the corpus build). A package that
-    cannot be fetched is listed under ``failed`` (``strict=True`` raises instead).
+    ``sources``: the pool packages (default :data:`POOL_SOURCES`); ``work_dir``: their
+    downloads and per-package caches (default ``corpus/.work``, shared with the corpus build).
+    The dev and test packages are always hashed from the corpus's own ``corpus/.work``. A
+    package that cannot be fetched is listed under ``failed`` (``strict=True`` raises instead).
     """
     from lmtask.data.code.sources_pool import POOL_SOURCES
 
