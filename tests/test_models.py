@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -107,3 +108,54 @@ def test_local_folder_loads(smol):
     )
     lm = lmtask.load_model(str(folder), dtype="float32")
     assert lm.source_hash == smol.source_hash
+
+
+def _fake_convert(calls):
+    def convert(alias, parts, out, log):
+        calls.append(alias)
+        manifest = {"source_sha256": mcache._sha256(parts), "source_files": [str(p) for p in parts]}
+        (out / mcache.MANIFEST).write_text(json.dumps(manifest))
+
+    return convert
+
+
+def test_a_reinstalled_model_reuses_its_conversion_and_stale_ones_go(tmp_path, monkeypatch):
+    """New file times (a reinstall) rename the entry of the same bytes; changed bytes delete it."""
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
+    src = tmp_path / "m.gguf"
+    src.write_bytes(b"weights v1")
+    calls: list[str] = []
+    monkeypatch.setattr(mcache, "_convert", _fake_convert(calls))
+    first = mcache.converted_folder("m", [src])
+    os.utime(src, ns=(1, 1))  # same bytes, new mtime: a new fingerprint
+    second = mcache.converted_folder("m", [src])
+    assert second != first and (second / mcache.MANIFEST).is_file() and not first.exists()
+    assert calls == ["m"], "the same bytes must not be converted twice"
+    src.write_bytes(b"weights v2")  # changed bytes: convert again, the old entry is deleted
+    third = mcache.converted_folder("m", [src])
+    assert calls == ["m", "m"] and not second.exists()
+    assert [p.name for p in (tmp_path / "models" / "m").iterdir() if p.is_dir()] == [third.name]
+
+
+def test_an_entry_whose_source_still_exists_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
+    a, b = tmp_path / "a.gguf", tmp_path / "b.gguf"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    monkeypatch.setattr(mcache, "_convert", _fake_convert([]))
+    fa, fb = mcache.converted_folder("m", [a]), mcache.converted_folder("m", [b])
+    assert fa.is_dir() and fb.is_dir()  # two installs of one alias, both current
+
+
+def test_a_full_disk_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
+    src = tmp_path / "m.gguf"
+    src.write_bytes(b"x" * 1000)
+
+    def full(alias, parts, out, log):
+        raise RuntimeError("Error while serializing: I/O error: No space left on device")
+
+    monkeypatch.setattr(mcache, "_convert", full)
+    with pytest.raises(lmtask.InputError, match=r"no space left.*LMTASK_HOME"):
+        mcache.converted_folder("m", [src])
+    assert not [p for p in (tmp_path / "models" / "m").iterdir() if p.name != ".lock"]

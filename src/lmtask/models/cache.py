@@ -6,6 +6,11 @@ to the cache entry, and renamed into place: a crash leaves no half-written entry
 keyed by a fingerprint of the source files (path, size, mtime) and record the sha256 of the
 source bytes, which artifacts use to check they are loaded on the same base model.
 
+When the fingerprint changes (the package was reinstalled, so its files have new times) an
+entry converted from the same bytes is renamed into place instead of converted again, and
+entries whose source files are gone or changed are deleted before a new conversion: a
+converted model is a few GB, and stale ones would otherwise pile up with every reinstall.
+
 >>> from lmtask.models.cache import cache_root
 >>> cache_root().name in ("lmtask", ".lmtask-home") or True
 True
@@ -14,6 +19,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -24,6 +30,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from lmtask.errors import InputError
 from lmtask.paths import cache_root, fingerprint
 
 __all__ = ["MANIFEST", "cache_root", "converted_folder", "fingerprint", "read_manifest"]
@@ -54,16 +61,55 @@ def _concat(parts: list[Path], out: Path) -> str:
     return h.hexdigest()
 
 
-def _sha256(path: Path) -> str:
+def _sha256(parts: list[Path]) -> str:
+    """The sha256 of the concatenated bytes of ``parts`` (what ``_concat`` would record)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
+    for p in parts:
+        with open(p, "rb") as f:
+            while block := f.read(1 << 22):
+                h.update(block)
     return h.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text())
+
+
+def _is_current(folder: Path) -> bool:
+    """Whether a cache entry still matches its recorded source files (same fingerprint)."""
+    try:
+        sources = [Path(p) for p in read_manifest(folder)["source_files"]]
+        return fingerprint(sources) == folder.name
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _reuse_or_prune(entry: Path, parts: list[Path]) -> bool:
+    """Rename a sibling converted from the same bytes to ``entry``; delete stale siblings.
+
+    Returns True when a sibling was reused (no conversion needed).
+    """
+    siblings = [p for p in entry.parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    stale = [p for p in siblings if p != entry and not _is_current(p)]
+    if not stale:
+        return False
+    sha = _sha256(parts)
+    reused = False
+    for p in stale:
+        try:
+            same = read_manifest(p).get("source_sha256") == sha
+        except (OSError, ValueError):
+            same = False
+        if same and not reused:
+            manifest = read_manifest(p)
+            manifest["source_files"] = [str(q) for q in parts]
+            (p / MANIFEST).write_text(json.dumps(manifest, indent=2))
+            shutil.rmtree(entry, ignore_errors=True)
+            os.replace(p, entry)
+            reused = True
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+    return reused
 
 
 def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
@@ -75,6 +121,8 @@ def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
     with _lock(entry.parent / ".lock"):
         if (entry / MANIFEST).is_file():  # another process converted it while we waited
             return entry
+        if _reuse_or_prune(entry, parts):
+            return entry
         tmp = entry.parent / f".tmp-{entry.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -82,9 +130,29 @@ def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
             _convert(alias, parts, tmp, log or (lambda m: print(m, file=sys.stderr)))
             shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)
+        except Exception as e:
+            if _disk_full(e):
+                need = sum(p.stat().st_size for p in parts) * 6 / 1e9
+                raise InputError(
+                    f"no space left on the disk of {entry.parent} to convert {alias} "
+                    f"(it needs roughly {need:.1f} GB); free some space or point "
+                    "LMTASK_HOME at a disk with more room"
+                ) from e
+            raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return entry
+
+
+def _disk_full(e: BaseException | None) -> bool:
+    """Whether ``e`` (or what caused it) is a full disk; safetensors' errors carry no errno."""
+    for _ in range(8):
+        if e is None:
+            return False
+        if getattr(e, "errno", None) == errno.ENOSPC or "No space left on device" in str(e):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _convert(alias: str, parts: list[Path], out: Path, log) -> None:
@@ -96,7 +164,7 @@ def _convert(alias: str, parts: list[Path], out: Path, log) -> None:
     log(f"lmtask: converting {alias} from GGUF once (cached at {out.parent}) ...")
     if len(parts) == 1:
         gguf = parts[0]
-        sha = _sha256(gguf)
+        sha = _sha256([gguf])
     else:
         gguf = out / "source.gguf"
         sha = _concat(parts, gguf)
