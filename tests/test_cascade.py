@@ -132,7 +132,9 @@ def test_a_trained_slow_member_is_fitted_saved_and_loaded_with_it(tmp_path, tiny
     lmtask.save(again.slow, tmp_path / "slow")  # a saved slow member is used as it is
     reuse = build(f"cascade:fast=ngram:slow={tmp_path / 'slow'}", labels="positive,negative")
     assert reuse.slow.method_name == "lm-features" and reuse.needs_training_data  # the ngram
-    assert not Cascade.trains_on({"fast": "detector", "slow": str(tmp_path / "slow")})
+    assert not Cascade.trains_on(
+        {"fast": "detector", "slow": str(tmp_path / "slow")}, "code-language"
+    )
     with pytest.raises(InputError, match="not a saved artifact folder"):
         build(f"cascade:slow={tmp_path}", labels="a,b")
     with pytest.raises(InputError, match="unknown method"):
@@ -154,6 +156,19 @@ def test_slow_detector_is_the_shipped_head_of_the_code_task():
     assert clf.slow._layers is None  # the LM's layers load on the first unsure snippet
     with pytest.raises(InputError, match="ships no lm-features head"):
         build("cascade:slow=detector", task="sentiment")
+
+
+@pytest.mark.parametrize(
+    ("spec", "task", "message"),
+    [("cascade:slow=detector", "sentiment", "task 'sentiment' ships no lm-features head"),
+     ("cascade:fast=detector", None, "ad-hoc labels ship no trained detector")],
+)  # fmt: skip
+def test_a_missing_shipped_member_is_named_before_examples_are_asked_for(spec, task, message):
+    """Not "needs labelled examples": no examples would make the detector exist."""
+    from lmtask.methods import build_and_fit
+
+    with pytest.raises(InputError, match=message):
+        build_and_fit(spec, None, task=task, labels=None if task else "a,b")
 
 
 @pytest.mark.slow

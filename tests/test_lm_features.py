@@ -6,6 +6,8 @@ behaviour on the packaged default model with real news articles.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -78,6 +80,21 @@ def test_a_changed_model_is_refused_when_it_loads(tiny_qwen, tmp_path):
     again.model_hash = "0" * 64
     with pytest.raises(InputError, match=r"was trained on .* retrain it"):
         again.predict(["x = 1"])
+
+
+def test_check_model_false_loads_a_head_of_another_model(tiny_qwen, tmp_path):
+    """As for any artifact: ``lmtask.load(path, check_model=False)`` skips the hash check."""
+    clf = LmFeatures(model=tiny_qwen, dtype="float32").fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN]
+    )
+    path = lmtask.save(clf, tmp_path / "lmf")
+    manifest = json.loads((path / lmtask.artifacts.MANIFEST).read_text())
+    manifest["state"]["model_hash"] = "0" * 64  # as if trained on another model
+    (path / lmtask.artifacts.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="retrain it"):
+        lmtask.load(path, model=tiny_qwen).predict(["x = 1"])
+    loose = lmtask.load(path, model=tiny_qwen, check_model=False)
+    assert [p.label for p in loose.predict(TEXTS)] == [p.label for p in clf.predict(TEXTS)]
 
 
 def test_bad_training_data_is_refused(tiny_qwen):

@@ -19,6 +19,7 @@ the model it loads.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 import json
@@ -32,7 +33,25 @@ import numpy as np
 from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.errors import ArtifactError, InputError
 
-__all__ = ["FORMAT", "MANIFEST", "ArtifactError", "load", "read_manifest", "save"]
+__all__ = [
+    "FORMAT",
+    "MANIFEST",
+    "ArtifactError",
+    "checking_models",
+    "load",
+    "read_manifest",
+    "save",
+]
+
+_CHECK_MODEL = contextvars.ContextVar("lmtask_check_model", default=True)
+
+
+def checking_models() -> bool:
+    """False while :func:`load` runs with ``check_model=False``: members and heads that load
+    their base model themselves (a cascade's members, an lm-features head) skip the hash check
+    too."""
+    return _CHECK_MODEL.get()
+
 
 FORMAT = "lmtask-artifact/1"
 MANIFEST = "manifest.json"
@@ -124,6 +143,14 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
     ``model`` overrides the base model (alias or LoadedModel); the model's source hash must
     match the manifest's unless ``check_model=False``.
     """
+    token = _CHECK_MODEL.set(check_model)
+    try:
+        return _load(path, model, check_model)
+    finally:
+        _CHECK_MODEL.reset(token)
+
+
+def _load(path: str | os.PathLike[str], model: Any, check_model: bool) -> Any:
     from lmtask.methods import get_method
     from lmtask.tasks import Task
 

@@ -102,6 +102,7 @@ class LmFeatures(Classifier):
         self._layers: Any = None
         self.model_hash: str | None = None  # of the LM the head was trained on
         self._trained_on: str | None = None  # its name, when loaded with another model
+        self.check_model = True  # False: loaded with check_model=False, no hash check
         self.mean = self.scale = self.coef = self.intercept = None  # type: ignore[var-annotated]
         self.n_train = 0
 
@@ -114,12 +115,13 @@ class LmFeatures(Classifier):
 
             c = self.config
             fl = load_first_layers(self._given or c.model, c.layers, c.dtype)
-            if self.model_hash and fl.source_hash and fl.source_hash != self.model_hash:
+            mismatch = fl.source_hash and fl.source_hash != self.model_hash
+            if self.check_model and self.model_hash and mismatch:
                 was = self._trained_on or c.model
                 raise InputError(
                     f"this lm-features head was trained on {was!r} with hash "
                     f"{self.model_hash[:12]}..., but {fl.name!r} has hash "
-                    f"{fl.source_hash[:12]}...: retrain it"
+                    f"{fl.source_hash[:12]}...: retrain it (or load it with check_model=False)"
                 )
             self._layers = fl
         return self._layers
@@ -220,6 +222,9 @@ class LmFeatures(Classifier):
         clf.mean, clf.scale, clf.coef, clf.intercept = (arr[k] for k in need)
         clf.model_hash, clf.n_train = state.get("model_hash"), int(state.get("n_train", 0))
         clf._trained_on = config.get("model")
+        from lmtask.artifacts import checking_models
+
+        clf.check_model = checking_models()
         return clf
 
     def describe(self) -> dict[str, Any]:
