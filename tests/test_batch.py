@@ -137,6 +137,28 @@ def test_parquet_folder_and_artifact_classifier(tmp_path):
     assert res.manifest["classifier"]["spec"]["artifact"] == artifact.artifact
 
 
+def test_saved_folders_named_in_method_options_travel_as_absolute_paths(tmp_path, monkeypatch):
+    """A Ray actor may run in another folder: ``fast=runs/ng`` must still find the artifact."""
+    import shutil
+
+    from lmtask.batch.classifier import portable
+
+    shutil.copytree(builtin_detector("code-language"), tmp_path / "runs" / "ng")
+    monkeypatch.chdir(tmp_path)
+    spec = ClassifierSpec(task="code-language", method="cascade:fast=runs/ng:threshold=0.9",
+                          options={"slow": "runs/ng", "weight": 2.0})  # fmt: skip
+    moved = portable(spec)
+    here = str(tmp_path / "runs" / "ng")
+    assert moved.method == f"cascade:fast={here}:threshold=0.9"
+    assert moved.options == {"slow": here, "weight": 2.0}
+    assert portable(ClassifierSpec(task="code-language", method="cascade:fast=ngram")).method == (
+        "cascade:fast=ngram"  # a method name, not a folder: unchanged
+    )
+    monkeypatch.chdir(tmp_path / "runs")  # elsewhere, the moved spec still builds
+    clf = moved.build()
+    assert clf.predict(["fn main() { let x = 1; }"])[0].label == "Rust"
+
+
 def test_jsonl_single_file_and_row_errors_from_the_classifier(tmp_path):
     write_shards(tmp_path / "in", sizes=(6,), kind="jsonl")
     res = run_batch(str(tmp_path / "in" / "shard-0.jsonl"), tmp_path / "out", SPEC)

@@ -4,6 +4,8 @@
 >>> spec = portable(ClassifierSpec(artifact="runs/best"))
 >>> Path(spec.artifact).is_absolute()
 True
+>>> portable_method("cascade:threshold=0.9")  # only saved folders among the options change
+'cascade:threshold=0.9'
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ def _absolute(value: str | None, must_exist: bool = False) -> str | None:
     return value
 
 
+def _artifact_value(value: Any) -> Any:
+    """An option's value made absolute if it names a saved artifact folder (``fast=runs/ng``)."""
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        p = Path(value).expanduser()
+        if (p / "manifest.json").is_file():
+            return str(p.absolute())
+    return value
+
+
+def portable_method(method: str | None) -> str | None:
+    """A method spec whose ``key=folder`` options name saved folders by absolute path."""
+    if not method or ":" not in method:
+        return method
+    head, *opts = method.split(":")
+    for i, opt in enumerate(opts):
+        key, eq, value = opt.partition("=")
+        if eq:
+            opts[i] = f"{key}={_artifact_value(value)}"
+    return ":".join([head, *opts])
+
+
 def portable(spec: ClassifierSpec) -> ClassifierSpec:
     """``spec`` with its files (artifact, task file, model folder, examples) as absolute
     paths, so that a Ray actor in another working folder builds the same classifier."""
@@ -35,6 +58,10 @@ def portable(spec: ClassifierSpec) -> ClassifierSpec:
         "task": _absolute(spec.task),
         "model": _absolute(spec.model),
         "examples": _absolute(spec.examples, must_exist=True),
+        "method": portable_method(getattr(spec, "method", None)),
+        "options": {
+            k: _artifact_value(v) for k, v in (getattr(spec, "options", None) or {}).items()
+        },
     }
     changes = {k: v for k, v in changes.items() if hasattr(spec, k) and getattr(spec, k) != v}
     return dataclasses.replace(spec, **changes) if changes else spec
@@ -67,4 +94,4 @@ def describe(spec: Any, clf: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["describe", "portable", "spec_dict"]
+__all__ = ["describe", "portable", "portable_method", "spec_dict"]
