@@ -148,7 +148,7 @@ def test_batch_calibration_uses_the_texts_own_mean_answer(tiny_factory):
     with pytest.raises(lmtask.InputError, match="requests of 3 texts"):
         clf.log_probs(TEXTS[:2], requests=[3])
     assert not ctx.answers_depend_on_batch
-    assert clf.describe()["calibration"] == "batch"
+    assert clf.describe()["calibration"] == "batch" and clf.describe()["batch_min"] == BATCH_MIN
 
 
 def test_a_task_recommends_its_calibration(tiny_factory):

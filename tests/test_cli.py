@@ -28,6 +28,14 @@ def test_classify_plain_output(smol):
         assert 0 < float(prob) <= 1
 
 
+def test_classify_says_when_batch_calibration_had_too_few_texts(smol):
+    method = ["--method", "zero-shot:calibrate:batch", "--labels", "positive,negative"]
+    r = run("classify", "I love it.", "I hate it.", *method, *SMOL)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("contextual calibration was used") == 1
+    assert len(r.stdout.strip().splitlines()) == 2
+
+
 def test_classify_json_and_stdin(smol):
     r = run("classify", "-", "--labels", "C++,Python", "--json", *SMOL, input="x = 1\nint y;\n")
     assert r.exit_code == 0, r.output

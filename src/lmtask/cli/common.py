@@ -84,14 +84,21 @@ def note(line: str, flags: dict[str, str] | None = None) -> None:
 
 @contextlib.contextmanager
 def shown_truncations() -> Iterator[None]:
-    """Show the library's truncation warnings (texts cut to the model window) on stderr."""
+    """Show the library's own warnings on stderr, each once: texts cut to the model window,
+    batch calibration falling back to contextual for too few texts."""
+    from lmtask.engine.calibration import CalibrationWarning
     from lmtask.engine.prompting import TruncationWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    shown: set[str] = set()
     for w in caught:
-        if w.category is TruncationWarning:
+        if (
+            issubclass(w.category, (TruncationWarning, CalibrationWarning))
+            and str(w.message) not in shown
+        ):
+            shown.add(str(w.message))
             err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
 
 

@@ -236,6 +236,11 @@ async def run_classify(
     warnings = []
     if result.truncated:
         warnings.append("a text was longer than the model's window and was cut in the middle")
+    if result.contextual:
+        from lmtask.engine.calibration import BATCH_MIN
+
+        warnings.append(f"calibration=batch needs at least {BATCH_MIN} texts in one request; "
+                        f"contextual calibration was used for these {len(texts)}")  # fmt: skip
     return ClassifyResponse(
         model=m.name, data=data, usage={"texts": len(texts), "tokens": sum(tokens)},
         warnings=warnings,

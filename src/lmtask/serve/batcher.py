@@ -56,6 +56,7 @@ class Stopped(Exception):
 class Result:
     predictions: list[Prediction]
     truncated: bool = False  # the batch's model cut a text of this request to its window
+    contextual: bool = False  # batch calibration fell back to contextual (too few texts)
 
 
 @dataclass
@@ -221,9 +222,11 @@ class Batcher:
         for pos, i in enumerate(order):
             preds[i] = preds_sorted[pos]
         flagged = self._truncated(jobs, caught)
+        few = self._fell_back(jobs, caught)
         k = 0
         for n, j in enumerate(jobs):
-            result = Result(preds[k : k + len(j.texts)], truncated=n in flagged)
+            result = Result(preds[k : k + len(j.texts)], truncated=n in flagged,
+                            contextual=n in few)  # fmt: skip
             k += len(j.texts)
             j.loop.call_soon_threadsafe(_set_result, j.future, result)
         if self.on_batch is not None:
@@ -238,6 +241,16 @@ class Batcher:
             return set()
         over = {n for n, j in enumerate(jobs) if self.window and max(j.tokens) >= self.window}
         return over or {max(range(len(jobs)), key=lambda n: max(jobs[n].tokens))}
+
+    def _fell_back(self, jobs: list[_Job], caught: list[warnings.WarningMessage]) -> set[int]:
+        """Requests that batch calibration found too small (it used contextual for them)."""
+        if not any(w.category.__name__ == "CalibrationWarning" for w in caught):
+            return set()
+        from lmtask.engine.calibration import BATCH_MIN
+
+        if self.predict_each is None:  # one call over the whole batch
+            return set(range(len(jobs))) if sum(len(j.texts) for j in jobs) < BATCH_MIN else set()
+        return {n for n, j in enumerate(jobs) if len(j.texts) < BATCH_MIN}
 
 
 def _set_result(fut: asyncio.Future[Result], value: Result) -> None:

@@ -332,5 +332,6 @@ class PromptClassifier(Classifier):
             "mode": self.config.mode,
             "calibrate": self.calibrating,
             "calibration": self.calibration_mode,
+            **({"batch_min": BATCH_MIN} if self.calibration_mode == "batch" else {}),
             "min_confidence": self.config.min_confidence,
         }
