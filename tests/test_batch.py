@@ -154,6 +154,9 @@ def test_saved_folders_named_in_method_options_travel_as_absolute_paths(tmp_path
     assert portable(ClassifierSpec(task="code-language", method="cascade:fast=ngram")).method == (
         "cascade:fast=ngram"  # a method name, not a folder: unchanged
     )
+    (tmp_path / "enc").mkdir()  # a model folder, say
+    model = portable(ClassifierSpec(labels="a,b", method="setfit:model=enc")).method
+    assert model == f"setfit:model={tmp_path / 'enc'}"
     monkeypatch.chdir(tmp_path / "runs")  # elsewhere, the moved spec still builds
     clf = moved.build()
     assert clf.predict(["fn main() { let x = 1; }"])[0].label == "Rust"

@@ -158,6 +158,15 @@ def test_slow_detector_is_the_shipped_head_of_the_code_task():
         build("cascade:slow=detector", task="sentiment")
 
 
+def test_a_built_in_task_given_as_a_task_object_finds_its_shipped_members():
+    from lmtask.tasks import get_task
+
+    task = get_task("code-language")
+    assert not Cascade.trains_on({"slow": "detector"}, task)
+    clf = build("cascade:slow=detector", task=task)
+    assert clf.slow.method_name == "lm-features" and not clf.answers_depend_on_batch
+
+
 @pytest.mark.parametrize(
     ("spec", "task", "message"),
     [("cascade:slow=detector", "sentiment", "task 'sentiment' ships no lm-features head"),

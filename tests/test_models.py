@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -135,6 +136,28 @@ def test_a_reinstalled_model_reuses_its_conversion_and_stale_ones_go(tmp_path, m
     third = mcache.converted_folder("m", [src])
     assert calls == ["m", "m"] and not second.exists()
     assert [p.name for p in (tmp_path / "models" / "m").iterdir() if p.is_dir()] == [third.name]
+
+
+def test_entries_of_sources_not_seen_here_stay_and_leftovers_go(tmp_path, monkeypatch):
+    """A relative path is recorded absolute; an entry whose source is gone (another folder or
+    machine sharing the cache) is kept; a killed conversion's .tmp folder is deleted."""
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(mcache, "_convert", _fake_convert([]))
+    for d in ("d1", "d2"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "model.gguf").write_bytes(d.encode())
+    monkeypatch.chdir(tmp_path / "d1")
+    one = mcache.converted_folder("m", [Path("model.gguf")])
+    assert mcache.read_manifest(one)["source_files"] == [str(tmp_path / "d1" / "model.gguf")]
+    monkeypatch.chdir(tmp_path / "d2")
+    two = mcache.converted_folder("m", [Path("model.gguf")])
+    assert one.is_dir() and two.is_dir()  # the same name in two folders: both kept
+    (tmp_path / "d1" / "model.gguf").unlink()
+    (one.parent / ".tmp-dead-1").mkdir()
+    (tmp_path / "d2" / "model.gguf").write_bytes(b"new bytes")
+    three = mcache.converted_folder("m", [Path("model.gguf")])
+    assert one.is_dir(), "a source not seen from here is no proof the entry is stale"
+    assert not two.exists() and three.is_dir() and not (one.parent / ".tmp-dead-1").exists()
 
 
 def test_an_entry_whose_source_still_exists_is_kept(tmp_path, monkeypatch):

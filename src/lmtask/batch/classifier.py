@@ -4,7 +4,7 @@
 >>> spec = portable(ClassifierSpec(artifact="runs/best"))
 >>> Path(spec.artifact).is_absolute()
 True
->>> portable_method("cascade:threshold=0.9")  # only saved folders among the options change
+>>> portable_method("cascade:threshold=0.9")  # only paths among the options change
 'cascade:threshold=0.9'
 """
 
@@ -28,16 +28,17 @@ def _absolute(value: str | None, must_exist: bool = False) -> str | None:
 
 
 def _artifact_value(value: Any) -> Any:
-    """An option's value made absolute if it names a saved artifact folder (``fast=runs/ng``)."""
+    """An option's value made absolute if it names a file or folder here (a saved artifact,
+    ``fast=runs/ng``; a model, ``model=./enc``); other values (method names) unchanged."""
     if isinstance(value, str) and value and not Path(value).is_absolute():
         p = Path(value).expanduser()
-        if (p / "manifest.json").is_file():
+        if p.exists():
             return str(p.absolute())
     return value
 
 
 def portable_method(method: str | None) -> str | None:
-    """A method spec whose ``key=folder`` options name saved folders by absolute path."""
+    """A method spec whose ``key=path`` options name their files and folders absolutely."""
     if not method or ":" not in method:
         return method
     head, *opts = method.split(":")

@@ -74,6 +74,11 @@ class CascadeConfig(Config):
             raise InputError("cascade needs a slow member: slow=zero-shot, a folder or a spec")
 
 
+def _task_name(task: Any) -> str | None:
+    """A task given by name or as a Task: its name (what ``builtin_detector`` looks up)."""
+    return task if isinstance(task, str) or task is None else getattr(task, "name", None)
+
+
 def _no_shipped(task: Any, kind: str, which: str) -> InputError:
     what = "trained detector" if which == "fast" else f"{kind} head"
     name = getattr(task, "name", task)
@@ -102,15 +107,21 @@ class Cascade(Classifier):
         self.config: CascadeConfig = self.make_config(config, options)  # type: ignore[assignment]
         self.task = resolve_task(task, labels) if (task or labels) else None
         self.dtype, self._model, self._slow = dtype, model, None
-        self.fast: Classifier | None = self._ready_fast(task)
+        name = _task_name(task)
+        self.fast: Classifier | None = self._ready_fast(name)
         self._train_fast = self.fast is None  # a method spec, trained by fit
         slow = self.config.slow
         self._train_slow = slow not in ("zero-shot", "detector") and _trains(slow, "slow")
         if slow == "detector":
-            name = task if isinstance(task, str) else self.task.name if self.task else None
             self._slow = self._shipped(name, "lm-features", "slow")
         elif slow != "zero-shot" and not self._train_slow:
             self._slow = self._load_member(Path(slow).expanduser(), "slow")
+
+    @property
+    def answers_depend_on_batch(self) -> bool:
+        """If a member calibrates over the texts it is given (a saved batch-calibrated one)."""
+        members = (self.fast, self._slow)
+        return any(getattr(m, "answers_depend_on_batch", False) for m in members if m)
 
     @property  # type: ignore[override]
     def needs_training_data(self) -> bool:  # type: ignore[override]
@@ -123,6 +134,7 @@ class Cascade(Classifier):
 
         A shipped member the task lacks is an error here, before any examples are asked for.
         """
+        task = _task_name(task)
         slow = str(options.get("slow", "zero-shot"))
         for which, kind, default in (("fast", "", "auto"), ("slow", "lm-features", "zero-shot")):
             if str(options.get(which, default)) == "detector" and not builtin_detector(task, kind):

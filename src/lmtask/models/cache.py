@@ -7,9 +7,11 @@ keyed by a fingerprint of the source files (path, size, mtime) and record the sh
 source bytes, which artifacts use to check they are loaded on the same base model.
 
 When the fingerprint changes (the package was reinstalled, so its files have new times) an
-entry converted from the same bytes is renamed into place instead of converted again, and
-entries whose source files are gone or changed are deleted before a new conversion: a
-converted model is a few GB, and stale ones would otherwise pile up with every reinstall.
+entry converted from the same bytes is hard-linked into place instead of converted again, and
+entries whose source files are still there but changed are deleted before a new conversion,
+as are the leftovers of killed conversions: a converted model is a few GB, and stale ones
+would otherwise pile up with every reinstall. An entry whose source files cannot be seen
+(a cache shared with another folder or machine) is never deleted.
 
 >>> from lmtask.models.cache import cache_root
 >>> cache_root().name in ("lmtask", ".lmtask-home") or True
@@ -75,45 +77,70 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text())
 
 
-def _is_current(folder: Path) -> bool:
-    """Whether a cache entry still matches its recorded source files (same fingerprint)."""
+def _stale(folder: Path) -> bool:
+    """Whether a cache entry is stale *for sure*: every recorded source file exists here and
+    their fingerprint changed (a reinstall, an edited file). An entry whose sources cannot be
+    seen from here (another folder, container or machine sharing the cache) is kept."""
     try:
         sources = [Path(p) for p in read_manifest(folder)["source_files"]]
-        return fingerprint(sources) == folder.name
+        if not sources or not all(p.is_absolute() and p.is_file() for p in sources):
+            return False
+        return fingerprint(sources) != folder.name
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-def _reuse_or_prune(entry: Path, parts: list[Path]) -> bool:
-    """Rename a sibling converted from the same bytes to ``entry``; delete stale siblings.
+def _link_copy(src: Path, dst: Path, parts: list[Path]) -> bool:
+    """``dst``: the files of ``src`` hard-linked (no extra disk, ``src`` stays valid for
+    whoever uses it) and a manifest naming ``parts``; False where links are not possible."""
+    tmp = dst.parent / f".tmp-{dst.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        for f in src.iterdir():
+            if f.name != MANIFEST and f.is_file():
+                os.link(f, tmp / f.name)
+        manifest = read_manifest(src)
+        manifest["source_files"] = [str(q.resolve()) for q in parts]
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        shutil.rmtree(dst, ignore_errors=True)
+        os.replace(tmp, dst)
+        return True
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
-    Returns True when a sibling was reused (no conversion needed).
+
+def _reuse_or_prune(entry: Path, parts: list[Path]) -> bool:
+    """Under the alias lock: delete leftovers of killed conversions (``.tmp-*``), reuse an
+    entry converted from the same bytes (hard links), delete entries stale for sure.
+
+    Returns True when an entry was reused (no conversion needed).
     """
-    siblings = [p for p in entry.parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    stale = [p for p in siblings if p != entry and not _is_current(p)]
-    if not stale:
+    for p in entry.parent.glob(".tmp-*"):  # no other converter of this alias runs now
+        shutil.rmtree(p, ignore_errors=True)
+    others = [p for p in entry.parent.iterdir()
+              if p.is_dir() and not p.name.startswith(".") and p != entry]  # fmt: skip
+    if not others:
         return False
     sha = _sha256(parts)
     reused = False
-    for p in stale:
+    for p in others:
         try:
             same = read_manifest(p).get("source_sha256") == sha
         except (OSError, ValueError):
             same = False
         if same and not reused:
-            manifest = read_manifest(p)
-            manifest["source_files"] = [str(q) for q in parts]
-            (p / MANIFEST).write_text(json.dumps(manifest, indent=2))
-            shutil.rmtree(entry, ignore_errors=True)
-            os.replace(p, entry)
-            reused = True
-        else:
+            reused = _link_copy(p, entry, parts)
+        if _stale(p):
             shutil.rmtree(p, ignore_errors=True)
     return reused
 
 
 def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
     """The cached safetensors folder for a GGUF given as ``parts``; convert it if missing."""
+    parts = [Path(p).expanduser().resolve() for p in parts]
     safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in alias)
     entry = cache_root() / "models" / safe / fingerprint(parts)
     if (entry / MANIFEST).is_file():
@@ -121,12 +148,11 @@ def converted_folder(alias: str, parts: list[Path], log=None) -> Path:
     with _lock(entry.parent / ".lock"):
         if (entry / MANIFEST).is_file():  # another process converted it while we waited
             return entry
-        if _reuse_or_prune(entry, parts):
-            return entry
         tmp = entry.parent / f".tmp-{entry.name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
         try:
+            if _reuse_or_prune(entry, parts):
+                return entry
+            tmp.mkdir(parents=True)
             _convert(alias, parts, tmp, log or (lambda m: print(m, file=sys.stderr)))
             shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)

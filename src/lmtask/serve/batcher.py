@@ -6,7 +6,8 @@ more until the batch holds ``max_batch_texts`` texts or ``max_batch_tokens`` tok
 ``predict`` call (the classifier's cached prompt prefix is reused across all of them) and
 hands each request its own results. A classifier whose answers depend on the texts
 classified together (batch calibration) is given ``predict_each`` instead: one call with the
-requests kept apart, so that no client's texts change another client's answers. The queue
+requests kept apart, so that no client's texts change another client's answers (a request
+under ``min_request_texts`` is flagged: it was calibrated contextually instead). The queue
 is bounded: :meth:`Batcher.submit` raises :class:`QueueFull` at once rather than letting a
 client hang. A request whose client went away before its batch started is dropped.
 
@@ -98,9 +99,11 @@ class Batcher:
         window: int | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
         predict_each: PredictEachFn | None = None,
+        min_request_texts: int = 0,
     ) -> None:
         self.predict = predict
         self.predict_each = predict_each
+        self.min_request_texts = min_request_texts
         self.batching = batching
         self.max_batch_texts = max_batch_texts
         self.max_batch_tokens = max_batch_tokens
@@ -222,7 +225,7 @@ class Batcher:
         for pos, i in enumerate(order):
             preds[i] = preds_sorted[pos]
         flagged = self._truncated(jobs, caught)
-        few = self._fell_back(jobs, caught)
+        few = self._fell_back(jobs)
         k = 0
         for n, j in enumerate(jobs):
             result = Result(preds[k : k + len(j.texts)], truncated=n in flagged,
@@ -242,15 +245,13 @@ class Batcher:
         over = {n for n, j in enumerate(jobs) if self.window and max(j.tokens) >= self.window}
         return over or {max(range(len(jobs)), key=lambda n: max(jobs[n].tokens))}
 
-    def _fell_back(self, jobs: list[_Job], caught: list[warnings.WarningMessage]) -> set[int]:
-        """Requests that batch calibration found too small (it used contextual for them)."""
-        if not any(w.category.__name__ == "CalibrationWarning" for w in caught):
+    def _fell_back(self, jobs: list[_Job]) -> set[int]:
+        """Requests under ``min_request_texts`` (batch calibration used contextual for them).
+        Not read from warnings: ``catch_warnings`` is process-wide, another model's worker
+        thread could record them."""
+        if self.predict_each is None or not self.min_request_texts:
             return set()
-        from lmtask.engine.calibration import BATCH_MIN
-
-        if self.predict_each is None:  # one call over the whole batch
-            return set(range(len(jobs))) if sum(len(j.texts) for j in jobs) < BATCH_MIN else set()
-        return {n for n, j in enumerate(jobs) if len(j.texts) < BATCH_MIN}
+        return {n for n, j in enumerate(jobs) if len(j.texts) < self.min_request_texts}
 
 
 def _set_result(fut: asyncio.Future[Result], value: Result) -> None:

@@ -1,0 +1,155 @@
+"""Would averaging two wordings make a better ad-hoc default than one?
+
+The ad-hoc default ``no-list+start`` (no label list in the question) never collapses on code,
+but on prose it trails ``category+start`` (labels listed), which wins on fine-foods and the
+convention speeches and collapses on pairs of programming languages (bench/RESULTS.md,
+"Prompt selection"). This bench scores both wordings (contextual calibration, as the default)
+on prompt selection's rows of six sets and on bench/adhoc_code_pairs.py's code groups, for
+both models, and compares each alone with their average (the mean of the two calibrated label
+distributions, as ``prompt-ensemble`` averages). The choice is by mean *selection* macro-F1
+over the sets and both models (as the wording was chosen), with no code group allowed to
+collapse; test rows are reported for the record.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_wording_mix.py            # resumable
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_wording_mix.py --render   # table only
+
+Per-row calibrated log-probabilities go to ``--work`` (default /tmp/lmtask-wording-mix), the
+table to the section ``## Two wordings averaged for ad-hoc labels
+(bench/adhoc_wording_mix.py)`` of bench/RESULTS.md, the numbers to
+``bench/results/adhoc_wording_mix.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import prompt_selection as ps
+from adhoc_code_pairs import CORPUS, GROUPS
+from lmtask.data import read_table
+from lmtask.engine.calibration import calibrate
+from lmtask.methods import build
+from results_md import write_section
+
+OUT = Path(__file__).parent / "results" / "adhoc_wording_mix.json"
+HEADING = "## Two wordings averaged for ad-hoc labels (bench/adhoc_wording_mix.py)"
+WORDINGS = ("no-list+start", "category+start")
+CHOICES = ("no-list+start", "category+start", "mix")
+
+
+def _rows() -> dict[str, Any]:
+    """key 'phase|set' -> rows; the code groups as 'selection|code:A/B'."""
+    out = {}
+    for name, (sel, test) in ps._sets().items():
+        out[f"selection|{name}"], out[f"test|{name}"] = sel, test
+    dev = read_table(CORPUS, text_column="text", label_column="label")
+    rng = random.Random(0)  # the snippets of bench/adhoc_code_pairs.py
+    for g in GROUPS:
+        by = {y: [i for i, lb in enumerate(dev.labels or []) if lb == y] for y in g}
+        pick = [i for y in g for i in rng.sample(by[y], 12)]
+        out[f"selection|code:{'/'.join(g)}"] = dev.subset(pick)
+    return out
+
+
+def _lp(rows: Any, wording: str, lm: Any) -> tuple[np.ndarray, list[str]]:
+    """Contextually calibrated label log-probabilities (rows x labels) and the label order."""
+    task, _ = ps._task(sorted(set(rows.labels)), wording)
+    clf = build("zero-shot", task=task, model=lm, options={"calibrate": False})
+    lp = calibrate(clf.log_probs(rows.texts), clf.bias(()))
+    return lp - np.logaddexp.reduce(lp, axis=1, keepdims=True), list(clf.labels)
+
+
+def score(work: Path, models: list[str]) -> dict[str, Any]:
+    from lmtask.models import load_model
+
+    results = json.loads(OUT.read_text()) if OUT.is_file() else {}
+    rows = _rows()
+    for model in models:
+        lm = None
+        for key, r in rows.items():
+            gold = list(r.labels)
+            lps = {}
+            for w in WORDINGS:
+                f = work / f"{model}|{key}|{w}.npy".replace("/", "_")
+                if not f.is_file():
+                    lm = lm or load_model(model)
+                    t0 = time.perf_counter()
+                    lp, labels = _lp(r, w, lm)
+                    print(f"{model} {key} {w}: {time.perf_counter() - t0:.0f} s", flush=True)
+                    work.mkdir(parents=True, exist_ok=True)
+                    np.save(f, lp)
+                lps[w] = np.load(f)
+            labels = sorted(set(gold))
+            lps["mix"] = np.log((np.exp(lps[WORDINGS[0]]) + np.exp(lps[WORDINGS[1]])) / 2)
+            results[f"{model}|{key}"] = {c: ps._metrics(labels, gold, lps[c]) for c in CHOICES}
+            OUT.write_text(json.dumps(results, indent=1))
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    models = sorted({k.split("|")[0] for k in results})
+    lines = [
+        "Command: `HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_wording_mix.py`; contextual "
+        "calibration for both wordings; mix = the mean of the two calibrated label "
+        "distributions. Macro-F1 (accuracy); selection and test rows of prompt selection, "
+        "code groups: 12 dev snippets a language (bench/adhoc_code_pairs.py's groups).",
+        "",
+        "| model | rows | set | " + " | ".join(CHOICES) + " | majority |",
+        "|---" * (len(CHOICES) + 4) + "|",
+    ]
+    mean: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for key, r in results.items():
+        model, phase, name = key.split("|")
+        best = max(CHOICES, key=lambda c: r[c]["macro_f1"])
+        cells = [(f"**{r[c]['macro_f1']:.3f}**" if c == best else f"{r[c]['macro_f1']:.3f}")
+                 + f" ({r[c]['accuracy']:.3f})" for c in CHOICES]  # fmt: skip
+        lines.append(f"| {model} | {phase} | {name} | " + " | ".join(cells)
+                     + f" | {r[CHOICES[0]]['majority_macro_f1']:.3f} |")  # fmt: skip
+        group = "code groups" if name.startswith("code:") else phase
+        for c in CHOICES:
+            mean.setdefault((model, group), {}).setdefault(c, []).append(r[c]["macro_f1"])
+    lines += ["", "| model | rows | " + " | ".join(CHOICES) + " |", "|---" * (len(CHOICES) + 2)
+              + "|"]  # fmt: skip
+    for (model, group), m in sorted(mean.items()):
+        lines.append(f"| {model} | mean, {group} | "
+                     + " | ".join(f"{np.mean(m[c]):.3f}" for c in CHOICES) + " |")  # fmt: skip
+    sel = {c: np.mean([v for (mo, g), m in mean.items() if g == "selection" for v in m[c]])
+           for c in CHOICES}  # fmt: skip
+    worst = {c: min(v for (mo, g), m in mean.items() if g == "code groups" for v in m[c])
+             for c in CHOICES}  # fmt: skip
+    lines += [
+        "",
+        "Mean selection macro-F1 over both models and six sets: "
+        + ", ".join(f"{c} {sel[c]:.3f}" for c in CHOICES)
+        + "; worst code group: "
+        + ", ".join(f"{c} {worst[c]:.3f}" for c in CHOICES)
+        + ".",
+    ]
+    _ = models
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", default=",".join(ps.MODELS))
+    ap.add_argument("--work", type=Path, default=Path("/tmp/lmtask-wording-mix"))
+    ap.add_argument("--render", action="store_true")
+    a = ap.parse_args()
+    results = (json.loads(OUT.read_text()) if a.render
+               else score(a.work, a.models.split(",")))  # fmt: skip
+    text = render(results)
+    print(text)
+    write_section(HEADING, text)
+
+
+if __name__ == "__main__":
+    main()
