@@ -202,6 +202,32 @@ def test_a_language_model_gives_the_same_scores_in_batches(tmp_path, tiny_factor
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+@pytest.mark.usefixtures("one_thread")
+def test_batch_calibration_gets_whole_chunks(tmp_path, tiny_factory, monkeypatch):
+    """A short last chunk joins the one before (a chunk under BATCH_MIN would fall back to
+    contextual calibration); a --batch-size under BATCH_MIN is refused before any row runs."""
+    from lmtask.batch.classifier import describe
+    from lmtask.batch.io import scan_inputs
+    from lmtask.batch.manifest import open_run
+    from lmtask.batch.runner import _check_batch_calibration
+    from lmtask.methods import build_and_fit
+
+    write_shards(tmp_path / "in", sizes=(40,))
+    clf = build_and_fit("zero-shot:calibrate:batch", None, labels="SQL,Rust,other",
+                        model=tiny_factory())  # fmt: skip
+    calls: list[int] = []
+    real = clf.predict
+    monkeypatch.setattr(clf, "predict", lambda texts, **k: calls.append(len(texts)) or real(texts))
+    info = describe(SPEC, clf)
+    run = open_run(tmp_path / "out", scan_inputs(str(tmp_path / "in")), info)
+    local_engine.run_local(run, clf, batch_size=16)
+    assert len(calls) == 2  # rows 0-15, then 16-39 (empty texts are not sent)
+    with pytest.raises(InputError, match="--batch-size 16 or more, not 8"):
+        _check_batch_calibration(info, 8)
+    _check_batch_calibration(describe(SPEC, build_and_fit("zero-shot", None, labels="a,b",
+                                                          model=tiny_factory())), 8)  # fmt: skip
+
+
 def test_bad_inputs_are_one_line_errors(tmp_path):
     write_shards(tmp_path / "in", sizes=(3, 3))
     with pytest.raises(InputError, match="input not found"):

@@ -50,8 +50,8 @@ def run_local(
             t0 = time.perf_counter()
             table = read_shard(shard, run.inputs.schema)
             parts = []
-            for start in range(0, table.num_rows, batch_size):
-                chunk = table.slice(start, batch_size)
+            for start, size in chunks(table.num_rows, batch_size, _tail_min(clf)):
+                chunk = table.slice(start, size)
                 parts.append(predict_table(clf, chunk, text_column, labels))
                 advance(chunk.num_rows)
             files = []
@@ -69,3 +69,28 @@ def run_local(
 
 
 __all__ = ["run_local"]
+
+
+def _tail_min(clf: Any) -> int:
+    """The smallest last chunk worth its own call: batch calibration needs BATCH_MIN texts."""
+    if not getattr(clf, "answers_depend_on_batch", False):
+        return 1
+    from lmtask.engine.calibration import BATCH_MIN
+
+    return BATCH_MIN
+
+
+def chunks(rows: int, size: int, tail_min: int = 1) -> list[tuple[int, int]]:
+    """(start, length) of ``size``-row chunks; a last chunk under ``tail_min`` rows joins the
+    one before it.
+
+    >>> chunks(40, 16, tail_min=16)
+    [(0, 16), (16, 24)]
+    >>> chunks(40, 16)
+    [(0, 16), (16, 16), (32, 8)]
+    """
+    out = [(s, min(size, rows - s)) for s in range(0, rows, size)]
+    if len(out) > 1 and out[-1][1] < tail_min:
+        (s, n), (_, last) = out[-2], out.pop()
+        out[-1] = (s, n + last)
+    return out

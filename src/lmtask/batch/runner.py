@@ -52,6 +52,20 @@ class BatchResult:
         return self.out / MANIFEST
 
 
+def _check_batch_calibration(classifier: dict[str, Any], batch_size: int) -> None:
+    """Batch calibration estimates its bias over each chunk of ``batch_size`` rows: a chunk
+    under ``BATCH_MIN`` would quietly fall back to contextual calibration."""
+    from lmtask.engine.calibration import BATCH_MIN
+
+    if (classifier.get("description") or {}).get("calibration") == "batch" and (
+        batch_size < BATCH_MIN
+    ):
+        raise InputError(
+            f"batch calibration is estimated over each chunk of --batch-size rows: use "
+            f"--batch-size {BATCH_MIN} or more, not {batch_size}"
+        )
+
+
 def _check(
     engine: str,
     batch_size: int,
@@ -114,6 +128,7 @@ def run_batch(
 
     def start(classifier: dict[str, Any]) -> tuple[Run, int]:
         check_columns(list(inputs.schema.names), classifier["labels"])
+        _check_batch_calibration(classifier, batch_size)
         run = open_run(out, inputs, classifier)
         return run, len(inputs.shards) - len(run.pending())
 
