@@ -120,6 +120,11 @@ def run_batch(
     ``engine="ray"`` runs on Ray Data: a new local cluster, or the one at ``ray_address``;
     ``concurrency`` actors (default 1), each with ``num_gpus``; ``wave`` input shards per Ray
     Dataset (default 4 per actor; finished shards are recorded after each wave).
+
+    A batch-calibrated classifier (``calibration=batch``) estimates its bias over each chunk
+    of ``batch_size`` rows: the local engine joins a short last chunk of a shard to the one
+    before; on Ray the last batch of a block may be smaller, and one under 16 rows is
+    calibrated contextually (with a CalibrationWarning in the worker's log).
     """
     _check(engine, batch_size, concurrency, num_gpus, ray_address, wave)
     t0 = time.perf_counter()
