@@ -83,6 +83,7 @@ def run(
     students: dict[str, Path] | None = None,
     model: str | None = None,
     calibration: str | None = None,
+    method: str | None = None,
 ) -> dict[str, Any]:
     import lmtask
     from lmtask.ladder import ClassifierSpec
@@ -91,7 +92,7 @@ def run(
     data = rows(name, n, distill_work)
     labels = sorted(set(data.labels or []))
     gold = list(data.labels or [])
-    method = f"zero-shot:calibrate:{calibration}" if calibration else None
+    method = method or (f"zero-shot:calibrate:{calibration}" if calibration else None)
     clf = ClassifierSpec(labels=",".join(labels), model=model, method=method).build()
     t0 = time.perf_counter()
     ours = [p.label for p in clf.predict(data.texts)]
@@ -138,13 +139,20 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--model", default=None, help="another model than the default")
     ap.add_argument("--calibration", default=None, help="contextual, domain or batch")
+    ap.add_argument("--method", default=None, help="a method spec instead of the ad-hoc default")
     args = ap.parse_args()
     students = {k: Path(v) for k, v in (x.split("=", 1) for x in args.students.split(",") if x)}
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for name in args.sets.split(","):
         if name not in results:
             results[name] = run(
-                name, args.rows, args.distill_work, students, args.model, args.calibration
+                name,
+                args.rows,
+                args.distill_work,
+                students,
+                args.model,
+                args.calibration,
+                args.method,
             )
             args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
         r = results[name]
