@@ -19,7 +19,6 @@ the model it loads.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import hashlib
 import json
@@ -32,6 +31,7 @@ import numpy as np
 
 from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.errors import ArtifactError, InputError
+from lmtask.models.hash_check import checking_models, model_checks
 
 __all__ = [
     "FORMAT",
@@ -42,15 +42,6 @@ __all__ = [
     "read_manifest",
     "save",
 ]
-
-_CHECK_MODEL = contextvars.ContextVar("lmtask_check_model", default=True)
-
-
-def checking_models() -> bool:
-    """False while :func:`load` runs with ``check_model=False``: members and heads that load
-    their base model themselves (a cascade's members, an lm-features head) skip the hash check
-    too."""
-    return _CHECK_MODEL.get()
 
 
 FORMAT = "lmtask-artifact/1"
@@ -143,11 +134,8 @@ def load(path: str | os.PathLike[str], *, model: Any = None, check_model: bool =
     ``model`` overrides the base model (alias or LoadedModel); the model's source hash must
     match the manifest's unless ``check_model=False``.
     """
-    token = _CHECK_MODEL.set(check_model)
-    try:
+    with model_checks(check_model):
         return _load(path, model, check_model)
-    finally:
-        _CHECK_MODEL.reset(token)
 
 
 def _load(path: str | os.PathLike[str], model: Any, check_model: bool) -> Any:

@@ -310,7 +310,7 @@ def _pack(which: str, clf: Classifier) -> tuple[dict[str, Any], dict[str, np.nda
 
 def _unpack(which: str, packed: dict[str, Any], tensors: Any) -> Classifier:
     """Inverse of :func:`_pack` (the member keeps its own label order)."""
-    from lmtask.artifacts import checking_models
+    from lmtask.models.hash_check import checking_models
 
     mcls = get_method(packed["method"])
     mine = {k[len(which) + 1 :]: v for k, v in (tensors or {}).items()

@@ -222,7 +222,7 @@ class LmFeatures(Classifier):
         clf.mean, clf.scale, clf.coef, clf.intercept = (arr[k] for k in need)
         clf.model_hash, clf.n_train = state.get("model_hash"), int(state.get("n_train", 0))
         clf._trained_on = config.get("model")
-        from lmtask.artifacts import checking_models
+        from lmtask.models.hash_check import checking_models
 
         clf.check_model = checking_models()
         return clf
