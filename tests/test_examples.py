@@ -49,6 +49,17 @@ def test_nearest_picks_most_similar_last_and_never_the_text_itself():
     assert [t for t, _ in ex[1]] == ["v 7", "v 8", "v 9"]  # most similar last
 
 
+def test_nearest_shuffled_examples_do_not_depend_on_the_batch():
+    """A text's example order is the same alone or anywhere in a batch (a server batches)."""
+    pool = [f"v {i}" for i in range(10)]
+    sel = ExampleSelector(pool, ["a", "b"] * 5, k=5, select="nearest", order="shuffle",
+                          embedder=FakeEmbedder())  # fmt: skip
+    alone = sel.for_texts(["v 4.4"])[0]
+    batched = sel.for_texts(["v 1.1", "v 7", "v 4.4", "v 2"])
+    assert batched[2] == alone
+    assert len({tuple(sel.for_texts([f"v {x}.4"])[0]) for x in range(3, 7)}) > 1  # still shuffled
+
+
 @pytest.mark.parametrize(
     "kw, message",
     [

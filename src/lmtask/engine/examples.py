@@ -16,6 +16,7 @@ once (:meth:`ExampleSelector.embed_pool`) and cached on disk, keyed by the pool'
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -119,5 +120,6 @@ class ExampleSelector:
         for r, t in enumerate(texts):
             best = [int(i) for i in np.argsort(-sims[r], kind="stable") if self.texts[i] != t]
             chosen = best[: self.k][::-1]  # most similar last, right before the text
-            out.append(self._finish(chosen, salt=r))
+            # salted by the text, not its position: a text gets the same order in any batch
+            out.append(self._finish(chosen, salt=zlib.crc32(t.encode("utf-8", "replace"))))
         return out
