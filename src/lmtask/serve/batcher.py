@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lmtask.prediction import Prediction
+from lmtask.serve.warn_capture import captured
 
 log = logging.getLogger("lmtask.serve")
 PredictFn = Callable[[list[str]], list[Prediction]]
@@ -211,8 +212,7 @@ class Batcher:
         order = sorted(range(len(texts)), key=lambda i: tokens[i])
         start = time.perf_counter()
         preds: list[Any] = [None] * len(texts)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with captured() as caught:  # this thread's warnings only (not another model's)
             if self.predict_each is not None:  # requests kept apart, in their own order
                 order = list(range(len(texts)))
                 preds_sorted = [p for ps in self.predict_each([j.texts for j in jobs]) for p in ps]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from fastapi.responses import StreamingResponse
 
 from lmtask.errors import LmtaskError
 from lmtask.serve.schemas import GenerateRequest, GenerateResponse
+from lmtask.serve.warn_capture import captured
 
 _lock = threading.Lock()
 
@@ -45,8 +45,7 @@ def text_model(app: FastAPI) -> Any:
 def _run(lm: Any, body: GenerateRequest, stream: Any = None) -> tuple[str, list[str]]:
     from lmtask.text_tasks import generate
 
-    with _lock, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _lock, captured() as caught:  # this thread's warnings only
         out = generate(
             [body.input], task=body.task, model=lm, stream=stream,
             max_new_tokens=body.max_new_tokens, temperature=body.temperature, seed=body.seed,
