@@ -151,8 +151,9 @@ def test_saved_folders_named_in_method_options_travel_as_absolute_paths(tmp_path
     here = str(tmp_path / "runs" / "ng")
     assert moved.method == f"cascade:fast={here}:threshold=0.9"
     assert moved.options == {"slow": here, "weight": 2.0}
+    (tmp_path / "ngram").mkdir()  # a folder named like a method: the name wins
     assert portable(ClassifierSpec(task="code-language", method="cascade:fast=ngram")).method == (
-        "cascade:fast=ngram"  # a method name, not a folder: unchanged
+        "cascade:fast=ngram"
     )
     (tmp_path / "enc").mkdir()  # a model folder, say
     model = portable(ClassifierSpec(labels="a,b", method="setfit:model=enc")).method

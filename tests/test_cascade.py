@@ -165,6 +165,10 @@ def test_a_built_in_task_given_as_a_task_object_finds_its_shipped_members():
     assert not Cascade.trains_on({"slow": "detector"}, task)
     clf = build("cascade:slow=detector", task=task)
     assert clf.slow.method_name == "lm-features" and not clf.answers_depend_on_batch
+    import dataclasses
+
+    own = dataclasses.replace(task, labels=task.labels[:3], confusable=())  # not the built-in
+    assert Cascade.trains_on({}, own)  # fast=auto: an ngram to train, not the 25-label detector
 
 
 @pytest.mark.parametrize(

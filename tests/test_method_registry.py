@@ -46,3 +46,26 @@ def test_the_ngram_path_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)  # fmt: skip
     assert out.stdout.split() == ["[]", "True"]
+
+
+@pytest.mark.parametrize("depends", [False, True])
+def test_predict_each_keeps_requests_apart_when_answers_depend_on_the_batch(depends):
+    """The base class's predict_each: one call over all requests, unless a text's answer
+    depends on the texts it is classified with (a cascade with a batch-calibrated member)."""
+    from lmtask.prediction import Prediction
+
+    calls: list[list[str]] = []
+
+    class Counting(Classifier):
+        labels = ("a", "b")
+        answers_depend_on_batch = depends
+
+        def predict(self, texts, progress=False):
+            calls.append(list(texts))
+            return [Prediction("a", {"a": len(texts) / 10, "b": 1 - len(texts) / 10})
+                    for _ in texts]  # fmt: skip
+
+    out = Counting().predict_each([["x", "y"], [], ["z"]])
+    assert [len(r) for r in out] == [2, 0, 1]
+    assert calls == ([["x", "y"], ["z"]] if depends else [["x", "y", "z"]])
+    assert out[2][0].scores["a"] == (0.1 if depends else 0.3)  # as if classified alone

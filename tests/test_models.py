@@ -115,6 +115,8 @@ def _fake_convert(calls):
     def convert(alias, parts, out, log):
         calls.append(alias)
         manifest = {"source_sha256": mcache._sha256(parts), "source_files": [str(p) for p in parts]}
+        (out / "config.json").write_text("{}")
+        (out / "model.safetensors").write_bytes(b"weights")
         (out / mcache.MANIFEST).write_text(json.dumps(manifest))
 
     return convert
@@ -158,6 +160,19 @@ def test_entries_of_sources_not_seen_here_stay_and_leftovers_go(tmp_path, monkey
     three = mcache.converted_folder("m", [Path("model.gguf")])
     assert one.is_dir(), "a source not seen from here is no proof the entry is stale"
     assert not two.exists() and three.is_dir() and not (one.parent / ".tmp-dead-1").exists()
+
+
+def test_a_half_deleted_entry_is_never_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
+    src = tmp_path / "m.gguf"
+    src.write_bytes(b"weights v1")
+    calls: list[str] = []
+    monkeypatch.setattr(mcache, "_convert", _fake_convert(calls))
+    first = mcache.converted_folder("m", [src])
+    (first / "model.safetensors").unlink()  # as a kill in the middle of a delete leaves it
+    os.utime(src, ns=(1, 1))
+    second = mcache.converted_folder("m", [src])
+    assert calls == ["m", "m"] and (second / "model.safetensors").is_file()
 
 
 def test_an_entry_whose_source_still_exists_is_kept(tmp_path, monkeypatch):

@@ -32,9 +32,17 @@ def _artifact_value(value: Any) -> Any:
     ``fast=runs/ng``; a model, ``model=./enc``); other values (method names) unchanged."""
     if isinstance(value, str) and value and not Path(value).is_absolute():
         p = Path(value).expanduser()
-        if p.exists():
+        if p.exists() and not _a_name(value):
             return str(p.absolute())
     return value
+
+
+def _a_name(value: str) -> bool:
+    """A model alias or a method name: a name first, even where a folder is called so."""
+    from lmtask.methods.base import list_methods
+    from lmtask.models.registry import MODELS
+
+    return value in MODELS or value in list_methods() or value == "default"
 
 
 def portable_method(method: str | None) -> str | None:
@@ -91,6 +99,7 @@ def describe(spec: Any, clf: Any) -> dict[str, Any]:
         "model": getattr(lm, "name", None),
         "model_hash": getattr(lm, "source_hash", None),
         "dtype": str(lm.dtype).replace("torch.", "") if lm is not None else None,
+        "answers_depend_on_batch": bool(getattr(clf, "answers_depend_on_batch", False)),
         "description": {k: v for k, v in info.items() if k != "labels"},
     }
 

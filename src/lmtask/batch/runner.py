@@ -57,9 +57,7 @@ def _check_batch_calibration(classifier: dict[str, Any], batch_size: int) -> Non
     under ``BATCH_MIN`` would quietly fall back to contextual calibration."""
     from lmtask.engine.calibration import BATCH_MIN
 
-    if (classifier.get("description") or {}).get("calibration") == "batch" and (
-        batch_size < BATCH_MIN
-    ):
+    if classifier.get("answers_depend_on_batch") and batch_size < BATCH_MIN:
         raise InputError(
             f"batch calibration is estimated over each chunk of --batch-size rows: use "
             f"--batch-size {BATCH_MIN} or more, not {batch_size}"

@@ -22,10 +22,11 @@ array([[0.333, 0.333, 0.333]])
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
+
+from lmtask.engine.notices import notice
 
 CONTENT_FREE = ("N/A", "", "[MASK]")
 BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py)
@@ -54,7 +55,7 @@ class CalibrationWarning(UserWarning):
 
 def warn_few_for_batch(n: int) -> None:
     """Say that ``n`` texts are too few for batch calibration (contextual is used)."""
-    warnings.warn(f"calibration=batch needs at least {BATCH_MIN} texts classified together; "
+    notice(f"calibration=batch needs at least {BATCH_MIN} texts classified together; "
                   f"{n} given, so contextual calibration was used for them",
                   CalibrationWarning, stacklevel=3)  # fmt: skip
 

@@ -19,11 +19,11 @@ Answer: The tone of this sentence is
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lmtask.engine.notices import notice
 from lmtask.errors import InputError
 from lmtask.tasks import Task
 
@@ -140,7 +140,7 @@ def encode_prompts(
         ids[i] = row[:budget]
         cut += 1
     if cut:
-        warnings.warn(
+        notice(
             f"{cut} text(s) longer than the model's window ({budget} tokens for prompt and "
             "text) were cut in the middle",
             TruncationWarning,

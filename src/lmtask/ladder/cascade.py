@@ -75,8 +75,18 @@ class CascadeConfig(Config):
 
 
 def _task_name(task: Any) -> str | None:
-    """A task given by name or as a Task: its name (what ``builtin_detector`` looks up)."""
-    return task if isinstance(task, str) or task is None else getattr(task, "name", None)
+    """A task given by name, or a Task with a built-in task's name and labels: that name
+    (what ``builtin_detector`` looks up). A task of one's own (other labels) has none."""
+    if task is None or isinstance(task, str):
+        return task
+    from lmtask.tasks import get_task
+
+    name = getattr(task, "name", None)
+    try:
+        same = list(get_task(name).label_names) == list(task.label_names)
+    except (LmtaskError, TypeError, AttributeError):
+        return None
+    return name if same else None
 
 
 def _no_shipped(task: Any, kind: str, which: str) -> InputError:

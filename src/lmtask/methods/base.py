@@ -137,6 +137,8 @@ class Classifier(ABC):
     def predict_each(self, requests: Sequence[Sequence[str]]) -> list[list[Prediction]]:
         """Predictions for several independent requests: one predict call over all their
         texts, split back (a method whose answers depend on the batch keeps them apart)."""
+        if self.answers_depend_on_batch:  # one call per request: none changes another
+            return [self.predict(list(r)) if len(r) else [] for r in requests]
         sizes = [len(r) for r in requests]
         flat = self.predict([t for r in requests for t in r]) if sum(sizes) else []
         out, start = [], 0

@@ -7,7 +7,8 @@ keyed by a fingerprint of the source files (path, size, mtime) and record the sh
 source bytes, which artifacts use to check they are loaded on the same base model.
 
 When the fingerprint changes (the package was reinstalled, so its files have new times) an
-entry converted from the same bytes is hard-linked into place instead of converted again, and
+entry converted from the same bytes is moved (or, if still in use elsewhere, hard-linked)
+into place instead of converted again, and
 entries whose source files are still there but changed are deleted before a new conversion,
 as are the leftovers of killed conversions: a converted model is a few GB, and stale ones
 would otherwise pile up with every reinstall. An entry whose source files cannot be seen
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from lmtask.atomic import write_atomic
 from lmtask.errors import InputError
 from lmtask.paths import cache_root, fingerprint
 
@@ -101,7 +103,7 @@ def _link_copy(src: Path, dst: Path, parts: list[Path]) -> bool:
             if f.name != MANIFEST and f.is_file():
                 os.link(f, tmp / f.name)
         manifest = read_manifest(src)
-        manifest["source_files"] = [str(q.resolve()) for q in parts]
+        manifest["source_files"] = [str(q) for q in parts]
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
         shutil.rmtree(dst, ignore_errors=True)
         os.replace(tmp, dst)
@@ -112,9 +114,40 @@ def _link_copy(src: Path, dst: Path, parts: list[Path]) -> bool:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _complete(folder: Path) -> bool:
+    """A finished entry: its manifest, config and weights are all there."""
+    return all((folder / n).is_file() for n in (MANIFEST, "config.json")) and any(
+        folder.glob("*.safetensors")
+    )
+
+
+def _delete(folder: Path) -> None:
+    """Rename out of the way first (one step), then delete: a kill midway leaves a
+    ``.tmp-*`` folder that the next conversion sweeps, never a half-deleted entry."""
+    gone = folder.parent / f".tmp-del-{folder.name}-{os.getpid()}"
+    try:
+        os.replace(folder, gone)
+    except OSError:
+        return
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+def _move(src: Path, dst: Path, parts: list[Path]) -> bool:
+    """``src`` renamed to ``dst`` (no one else needs it), its manifest naming ``parts``."""
+    try:
+        os.replace(src, dst)
+        manifest = read_manifest(dst)
+        manifest["source_files"] = [str(q) for q in parts]
+        write_atomic(dst / MANIFEST, json.dumps(manifest, indent=2))
+        return True
+    except OSError:
+        return False
+
+
 def _reuse_or_prune(entry: Path, parts: list[Path]) -> bool:
     """Under the alias lock: delete leftovers of killed conversions (``.tmp-*``), reuse an
-    entry converted from the same bytes (hard links), delete entries stale for sure.
+    entry converted from the same bytes (renamed if stale, else hard-linked), delete
+    entries stale for sure.
 
     Returns True when an entry was reused (no conversion needed).
     """
@@ -128,13 +161,16 @@ def _reuse_or_prune(entry: Path, parts: list[Path]) -> bool:
     reused = False
     for p in others:
         try:
-            same = read_manifest(p).get("source_sha256") == sha
+            same = _complete(p) and read_manifest(p).get("source_sha256") == sha
         except (OSError, ValueError):
             same = False
+        stale = _stale(p)
         if same and not reused:
-            reused = _link_copy(p, entry, parts)
-        if _stale(p):
-            shutil.rmtree(p, ignore_errors=True)
+            reused = _move(p, entry, parts) if stale else _link_copy(p, entry, parts)
+            if reused and stale:
+                continue
+        if stale:
+            _delete(p)
     return reused
 
 

@@ -29,13 +29,12 @@ import logging
 import queue
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lmtask.engine.notices import Notice, collected
 from lmtask.prediction import Prediction
-from lmtask.serve.warn_capture import captured
 
 log = logging.getLogger("lmtask.serve")
 PredictFn = Callable[[list[str]], list[Prediction]]
@@ -212,7 +211,7 @@ class Batcher:
         order = sorted(range(len(texts)), key=lambda i: tokens[i])
         start = time.perf_counter()
         preds: list[Any] = [None] * len(texts)
-        with captured() as caught:  # this thread's warnings only (not another model's)
+        with collected() as caught:  # this thread's notices only (not another model's)
             if self.predict_each is not None:  # requests kept apart, in their own order
                 order = list(range(len(texts)))
                 preds_sorted = [p for ps in self.predict_each([j.texts for j in jobs]) for p in ps]
@@ -225,7 +224,7 @@ class Batcher:
         for pos, i in enumerate(order):
             preds[i] = preds_sorted[pos]
         flagged = self._truncated(jobs, caught)
-        few = self._fell_back(jobs)
+        few = self._fell_back(jobs, caught)
         k = 0
         for n, j in enumerate(jobs):
             result = Result(preds[k : k + len(j.texts)], truncated=n in flagged,
@@ -238,20 +237,23 @@ class Batcher:
                 BatchStats(len(texts), sum(tokens), seconds, [now - j.queued_at for j in jobs])
             )
 
-    def _truncated(self, jobs: list[_Job], caught: list[warnings.WarningMessage]) -> set[int]:
+    def _truncated(self, jobs: list[_Job], caught: list[Notice]) -> set[int]:
         """Jobs whose texts the model cut: those over the window, else the longest one."""
         if not any(w.category.__name__ == "TruncationWarning" for w in caught):
             return set()
         over = {n for n, j in enumerate(jobs) if self.window and max(j.tokens) >= self.window}
         return over or {max(range(len(jobs)), key=lambda n: max(jobs[n].tokens))}
 
-    def _fell_back(self, jobs: list[_Job]) -> set[int]:
-        """Requests under ``min_request_texts`` (batch calibration used contextual for them).
-        Not read from warnings: ``catch_warnings`` is process-wide, another model's worker
-        thread could record them."""
-        if self.predict_each is None or not self.min_request_texts:
+    def _fell_back(self, jobs: list[_Job], caught: list[Notice]) -> set[int]:
+        """Requests batch calibration found too small (it used contextual for them): those
+        under ``min_request_texts``; if none is, but the call said it fell back (a cascade's
+        batch-calibrated member sees only the unsure texts), every request of the batch."""
+        if self.predict_each is None:
             return set()
-        return {n for n, j in enumerate(jobs) if len(j.texts) < self.min_request_texts}
+        few = {n for n, j in enumerate(jobs) if len(j.texts) < self.min_request_texts}
+        if not few and any(c.category.__name__ == "CalibrationWarning" for c in caught):
+            return set(range(len(jobs)))
+        return few
 
 
 def _set_result(fut: asyncio.Future[Result], value: Result) -> None:

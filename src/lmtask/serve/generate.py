@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 
+from lmtask.engine.notices import collected
 from lmtask.errors import LmtaskError
 from lmtask.serve.schemas import GenerateRequest, GenerateResponse
-from lmtask.serve.warn_capture import captured
 
 _lock = threading.Lock()
 
@@ -45,7 +45,7 @@ def text_model(app: FastAPI) -> Any:
 def _run(lm: Any, body: GenerateRequest, stream: Any = None) -> tuple[str, list[str]]:
     from lmtask.text_tasks import generate
 
-    with _lock, captured() as caught:  # this thread's warnings only
+    with _lock, collected() as caught:  # this call's notices only
         out = generate(
             [body.input], task=body.task, model=lm, stream=stream,
             max_new_tokens=body.max_new_tokens, temperature=body.temperature, seed=body.seed,

@@ -135,7 +135,7 @@ __all__ = ["ServedModel", "load_all"]
 
 def _batch_min(classifier: Any) -> int:
     """Texts a request needs for the classifier's batch calibration (0: it has none)."""
-    if getattr(classifier, "calibration_mode", None) != "batch":
+    if not getattr(classifier, "answers_depend_on_batch", False):
         return 0
     from lmtask.engine.calibration import BATCH_MIN
 

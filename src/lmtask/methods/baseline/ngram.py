@@ -46,6 +46,7 @@ from typing import Any, Literal
 import numpy as np
 
 from lmtask.config import Config, option
+from lmtask.engine.notices import notice
 from lmtask.engine.prompting import TruncationWarning
 from lmtask.errors import InputError, LmtaskError
 from lmtask.inputs import check_texts
@@ -226,7 +227,7 @@ class Ngram(Classifier):
         limit = self.config.max_chars
         n = sum(len(t) > limit for t in texts)
         if n:
-            warnings.warn(
+            notice(
                 f"{n} text(s) longer than max_chars={limit} characters were cut to their start",
                 TruncationWarning,
                 stacklevel=3,

@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 from lmtask.config import Config, option
+from lmtask.engine.notices import notice
 from lmtask.engine.prompting import TruncationWarning
 from lmtask.errors import InputError, LmtaskError
 from lmtask.methods.base import Classifier, check_texts, register_method
@@ -247,8 +248,8 @@ def pooled_states(
     ids = [tok(t[:limit], add_special_tokens=False)["input_ids"] for t in texts]
     cut = sum(len(x) > max_tokens for x in ids)
     if cut:
-        warnings.warn(f"{cut} text(s) longer than max_tokens={max_tokens} tokens were cut to "
-                      "their start", TruncationWarning, stacklevel=2)  # fmt: skip
+        notice(f"{cut} text(s) longer than max_tokens={max_tokens} tokens were cut to their "
+               "start", TruncationWarning, stacklevel=2)  # fmt: skip
     ids = [x[:max_tokens] or [tok.pad_token_id] for x in ids]  # an empty text: one pad token
     # One caller at a time per model: a hook would also see another thread's forward pass.
     with _LOCKS_GUARD:
