@@ -88,6 +88,16 @@ def test_fit_chooses_by_dev_saves_and_resumes(data_csv, tmp_path, small_ladder, 
     monkeypatch.setattr(auto, "build_and_fit", lambda *a, **k: calls.append(a) or real(*a, **k))
     again = ladder.fit(ladder.DataArgs(data_csv), out, budget_s=600, model=small_ladder)
     assert calls == [] and again.best == run.best  # every rung was finished: none redone
+    with pytest.raises(InputError, match="fit run on other seed"):  # rows of its train split
+        ladder.fit(ladder.DataArgs(data_csv, seed=1), out, budget_s=600, model=small_ladder)
+
+
+def test_a_fit_folder_of_other_data_is_not_resumed(tmp_path):
+    out = tmp_path / "o"
+    auto._same_run(out, {"fingerprint": "a", "seed": 0})
+    auto._same_run(out, {"fingerprint": "a", "seed": 0})  # the same run: resumes
+    with pytest.raises(InputError, match=r"other data: its rungs cannot be resumed"):
+        auto._same_run(out, {"fingerprint": "b", "seed": 0})
 
 
 def test_too_few_rows_is_a_clear_error(tmp_path):

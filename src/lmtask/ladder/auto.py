@@ -192,8 +192,12 @@ def fit(
         raise InputError(f"{rows.source} has {len(rows)} labelled rows: fit needs at least 10 "
                          "(a train, a dev and a test part)")  # fmt: skip
     parts = split(rows, dev=dev_size, test=test_size, seed=data.seed)
-    save_split(parts, out / "split.json", rows.source)  # for compare on the same rows
     lbls = labels_for(rows, task, labels)
+    _same_run(out, {"fingerprint": parts.fingerprint, "seed": parts.seed,
+                    "indices": parts.indices, "model": str(getattr(model, "name", model)),
+                    "dtype": dtype, "task": getattr(task, "name", task),
+                    "labels": list(lbls or [])})  # fmt: skip
+    save_split(parts, out / "split.json", rows.source)  # for compare on the same rows
     n_eval = len(parts.dev) + len(parts.test)
     say(f"probing speed on this machine ({len(parts.train)} train, {len(parts.dev)} dev, "
         f"{len(parts.test)} test rows)")  # fmt: skip
@@ -252,3 +256,24 @@ def fit(
 
 
 __all__ = ["RUNGS", "FitRun", "Probe", "Rung", "estimate", "fit", "timed_probe"]
+
+
+def _same_run(out: Path, key: dict[str, Any]) -> None:
+    """Refuse to resume rungs fitted on other rows, another split, model or labels (they
+    would be kept as they are, and a test row could have been a training row)."""
+    from lmtask.atomic import write_atomic
+
+    f = out / "fit-key.json"
+    key = json.loads(json.dumps(key, default=str))
+    old = json.loads(f.read_text()) if f.is_file() else None
+    rungs = out / "rungs"
+    if old is None and rungs.is_dir() and any(rungs.iterdir()):
+        raise InputError(f"{out} holds rungs of a fit run this version cannot check: use a new "
+                         "--out, or delete that folder")  # fmt: skip
+    if old is not None and old != key:
+        names = {"fingerprint": "data", "indices": "split sizes"}
+        what = [names.get(k, k) for k in key if old.get(k) != key[k]]
+        raise InputError(f"{out} holds a fit run on other {', '.join(what)}: its rungs cannot "
+                         "be resumed; use a new --out, or delete that folder")  # fmt: skip
+    if old is None:
+        write_atomic(f, json.dumps(key) + "\n")
