@@ -49,6 +49,22 @@ def test_labels_are_saved_by_chunk_and_reused(tmp_path):
         label_texts(teacher, TEXTS[:3], state, chunk=5)
 
 
+def test_a_teacher_refitted_on_other_examples_does_not_reuse_its_labels(tmp_path):
+    """The same method and description, other training rows: other weights, other key."""
+    from lmtask.methods import build_and_fit
+
+    rows = lmtask.data.LabeledData(
+        texts=TEXTS, labels=["positive"] * 12 + ["negative"] * 12, source="a"
+    )
+    flipped = lmtask.data.LabeledData(
+        texts=TEXTS, labels=["negative"] * 12 + ["positive"] * 12, source="b"
+    )
+    state = tmp_path / "state"
+    label_texts(build_and_fit("ngram", rows, labels="negative,positive"), TEXTS, state)
+    with pytest.raises(InputError, match="other texts or another teacher"):
+        label_texts(build_and_fit("ngram", flipped, labels="negative,positive"), TEXTS, state)
+
+
 @pytest.mark.slow
 def test_student_learns_soft_labels_and_is_saved(tmp_path, tiny_bert, monkeypatch):
     teacher = Teacher()

@@ -75,10 +75,26 @@ def load_teacher(
 
 
 def _key(texts: list[str], teacher: Any) -> str:
+    """What the saved labels depend on: the texts, the teacher's description and what it
+    learnt (its saved state and weights: a teacher refitted on other examples differs)."""
     h = hashlib.sha256(json.dumps(teacher.describe(), sort_keys=True, default=str).encode())
+    _hash_state(h, teacher)
     for t in texts:
         h.update(t.encode() + b"\0")
     return h.hexdigest()[:16]
+
+
+def _hash_state(h: Any, teacher: Any) -> None:
+    try:
+        state = dict(teacher.artifact_state())
+    except Exception:  # a teacher that cannot be saved (nothing learnt to tell apart)
+        return
+    tensors = state.pop("tensors", None) or {}
+    h.update(json.dumps(state, sort_keys=True, default=str).encode())
+    for name in sorted(tensors):
+        t = tensors[name]
+        arr = t.detach().cpu().float().numpy() if hasattr(t, "detach") else np.asarray(t)
+        h.update(name.encode() + np.ascontiguousarray(arr).tobytes())
 
 
 def label_texts(
