@@ -65,6 +65,15 @@ def test_a_teacher_refitted_on_other_examples_does_not_reuse_its_labels(tmp_path
         label_texts(build_and_fit("ngram", flipped, labels="negative,positive"), TEXTS, state)
 
 
+def test_a_teacher_that_answers_no_label_is_refused(tmp_path):
+    class Silent(Teacher):
+        def predict(self, texts, progress=False):
+            return [lmtask.Prediction(None, {"negative": 0.0, "positive": 0.0}) for _ in texts]
+
+    with pytest.raises(InputError, match="answered none of the texts"):
+        ladder.distill(TEXTS, Silent(), tmp_path / "out")
+
+
 @pytest.mark.slow
 def test_student_learns_soft_labels_and_is_saved(tmp_path, tiny_bert, monkeypatch):
     teacher = Teacher()

@@ -217,6 +217,16 @@ def distill(
     say(f"teacher {teacher.method_name} labels {len(items)} texts (saved as it goes)")
     scores = label_texts(teacher, items, out / STATE, chunk,
                          lambda done, n: say(f"    labelled {done}/{n}"))  # fmt: skip
+    answered = [i for i, s in enumerate(scores) if sum(s.values()) > 0]
+    if len(answered) < len(items):  # "unknown" (a generating teacher matched no label)
+        say(f"    {len(items) - len(answered)} text(s) the teacher answered with no label are "
+            "left out")  # fmt: skip
+        if not answered:
+            raise InputError(
+                "the teacher answered none of the texts with one of its labels (a generating "
+                "teacher? use mode=score): nothing to learn from"
+            )
+        items, scores = [items[i] for i in answered], [scores[i] for i in answered]
     hard = [max(s, key=s.get) for s in scores]
     say(f"student {stu} learns the teacher's soft labels")
     clf.fit(items, hard, soft_labels=scores)  # type: ignore[attr-defined]
