@@ -292,3 +292,16 @@ def test_sample_taking_every_row_says_why_nothing_is_left(ten_and_pool, tmp_path
     ten, _ = ten_and_pool
     res = run("eval", ten, "--method", "majority", "--sample", "50", "--out", tmp_path / "o")
     assert_one_line_error(res, "--sample 50 takes all 10 rows", "leaving none to learn from")
+
+
+def test_square_brackets_in_names_are_printed_as_they_are(tmp_path):
+    """A column or label like '[/b]' is text, not rich markup (it raised MarkupError)."""
+    data = tmp_path / "brk.csv"
+    data.write_text("text,label\nhello,[/pos]\nbye,[/neg]\nhey,[/pos]\n", encoding="utf-8")
+    odd = tmp_path / "odd.csv"
+    odd.write_text("text,[/b]\nhello,x\nbye,y\n", encoding="utf-8")
+    r = run("eval", str(odd), "--text-column", "nope", "--out", str(tmp_path / "a"))
+    assert r.exit_code == 2 and "'[/b]'" in r.output, r.output
+    r = run("eval", str(data), "--method", "majority", "--out", str(tmp_path / "b"))
+    assert r.exit_code == 0, r.output
+    assert "majority ([/pos])" in r.output

@@ -23,6 +23,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lmtask.errors import InputError, LmtaskError
 
@@ -59,7 +60,7 @@ def to_flags(msg: str, flags: dict[str, str] | None = None) -> str:
 
 def fail(msg: str) -> NoReturn:
     """Print ``error: msg`` on one line to stderr and exit with status 2 (no traceback)."""
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -79,7 +80,7 @@ def note(line: str, flags: dict[str, str] | None = None) -> None:
     style = "yellow" if line.startswith("warning:") else "dim"
     text = line.removeprefix("warning: ")
     label = "warning" if style == "yellow" else "note"
-    err.print(f"[{style}]{label}:[/] {text}", highlight=False, soft_wrap=True)
+    err.print(f"[{style}]{label}:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -99,7 +100,7 @@ def shown_truncations() -> Iterator[None]:
             and str(w.message) not in shown
         ):
             shown.add(str(w.message))
-            err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+            err.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False)
 
 
 def read_stdin_lines() -> list[str]:

@@ -16,6 +16,7 @@ import warnings
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from lmtask.cli.common import EncodingOpt, err, gather_texts, to_flags
 from lmtask.cli.common import fail as _fail
@@ -176,7 +177,7 @@ def register(app: typer.Typer) -> None:
                 )  # fmt: skip
             for w in caught:
                 if issubclass(w.category, TruncationWarning):
-                    err.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+                    err.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False)
         except LmtaskError as e:
             if streamed:
                 out.write("\n")

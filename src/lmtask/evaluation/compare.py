@@ -48,14 +48,15 @@ class Comparison:
         return "\n".join(lines) + "\n"
 
     def rich_table(self) -> Any:
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=f"{self.n} rows of {self.data}")
+        table = Table(title=escape(f"{self.n} rows of {self.data}"))
         for col in ("method", "accuracy", "macro-F1", "ECE", "texts/s", "training s"):
             table.add_column(col, justify="left" if col == "method" else "right")
         for r in self.methods:
             table.add_row(
-                r["method"],
+                escape(r["method"]),
                 f"{r['accuracy']:.3f}",
                 f"{r['macro_f1']:.3f}",
                 f"{r['ece']:.3f}",

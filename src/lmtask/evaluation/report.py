@@ -154,15 +154,16 @@ class Report:
 
     def rich_table(self) -> Any:
         """A rich Table: the headline metrics, then one row per class."""
+        from rich.markup import escape
         from rich.table import Table
 
-        title = f"{self.classifier.get('method', '?')} on {self.data.get('source', '?')}"
+        title = escape(f"{self.classifier.get('method', '?')} on {self.data.get('source', '?')}")
         table = Table(title=title)
         for col in ("label", "precision", "recall", "F1", "support"):
             table.add_column(col, justify="left" if col == "label" else "right")
         for lb, m in self.per_class.items():
             table.add_row(
-                lb, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                escape(lb), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
                 str(m["support"]),
             )  # fmt: skip
         table.add_section()
@@ -170,7 +171,11 @@ class Report:
         table.add_row("macro-F1", "", "", f"{self.macro_f1:.3f}", "")
         table.add_row("ECE", "", "", f"{self.ece:.3f}", "")
         table.add_row(
-            f"majority ({self.baseline['label']})", "", "", f"{self.baseline['accuracy']:.3f}", ""
+            escape(f"majority ({self.baseline['label']})"),
+            "",
+            "",
+            f"{self.baseline['accuracy']:.3f}",
+            "",
         )
         table.caption = f"{self.texts_per_s:.1f} texts/s, {self.wall_s:.1f} s"
         return table
