@@ -36,6 +36,23 @@ def test_classify_says_when_batch_calibration_had_too_few_texts(smol):
     assert len(r.stdout.strip().splitlines()) == 2
 
 
+def test_stdin_lines_are_read_as_a_file_of_lines_is(tmp_path):
+    """Blank lines skipped, CRLF ends a line, U+2028 inside a line does not split it."""
+    r = run("classify", "-", "--task", "code-language", "--json",
+            input="SELECT 1;\n\nfn main() {}\r\nx = 1\u2028y = 2\n")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.strip().split("\n")]
+    assert [row["text"] for row in rows] == ["SELECT 1;", "fn main() {}", "x = 1\u2028y = 2"]
+
+
+def test_a_file_named_with_brackets_is_read_as_that_file(tmp_path):
+    f = tmp_path / "snip[1].sql"
+    f.write_text("SELECT name FROM users WHERE id = 1;\n", encoding="utf-8")
+    r = run("classify", "--task", "code-language", "--file", str(f))
+    assert r.exit_code == 0, r.output
+    assert "SQL" in r.stdout
+
+
 def test_classify_json_and_stdin(smol):
     r = run("classify", "-", "--labels", "C++,Python", "--json", *SMOL, input="x = 1\nint y;\n")
     assert r.exit_code == 0, r.output

@@ -104,7 +104,9 @@ def shown_truncations() -> Iterator[None]:
 
 
 def read_stdin_lines() -> list[str]:
-    return sys.stdin.read().splitlines()
+    """One text a line, as ``--file x.txt`` reads them: blank lines skipped, lines split at
+    newlines only (not at the Unicode line separators ``str.splitlines`` also takes)."""
+    return [line.rstrip("\r") for line in sys.stdin.read().split("\n") if line.strip()]
 
 
 def _split(raw: str, whole: bool) -> list[str]:

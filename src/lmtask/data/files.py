@@ -48,6 +48,8 @@ def read_files(
         paths = [p for p in sorted(Path(spec).rglob("*"))
                  if p.is_file() and not any(part.startswith(".") for part in
                                             p.relative_to(spec).parts)]  # fmt: skip
+    elif Path(spec).is_file():  # a file whose name has [ ] ? or * in it
+        paths = [Path(spec)]
     else:
         paths = [Path(p) for p in sorted(glob.glob(spec, recursive=True)) if Path(p).is_file()]
     if not paths:
