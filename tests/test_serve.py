@@ -401,13 +401,18 @@ def test_reports_folder_is_listed_and_confined(tmp_path):
     [
         ([], "nothing to serve"),
         (["--method", "few-shot"], "describe a --task/--labels classifier"),
-        (["runs/a", "--task", "sentiment", "--name", "x", "--method", "zero-shot"], None),
+        (["DETECTOR", "--task", "sentiment", "--name", "x", "--method", "zero-shot"], None),
+        (["no/such/folder"], "is not an lmtask artifact"),
+        (["--task", "sentiment", "--reports", "no/such/folder"], "no such folder"),
     ],
 )
 def test_serve_cli_refuses_what_it_cannot_serve(args, fragment, monkeypatch):
     from typer.testing import CliRunner
 
     from lmtask.cli import app
+    from lmtask.tasks import builtin_detector
+
+    args = [str(builtin_detector("code-language")) if a == "DETECTOR" else a for a in args]
 
     started = []
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(k))

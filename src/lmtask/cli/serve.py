@@ -7,6 +7,7 @@ lmtask serve --labels spam,ham --name spam --reports runs/
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,12 +67,14 @@ def serve(
     """Serve classifiers over HTTP (API at /v1, docs at /docs, a web page at /)."""
     import uvicorn
 
+    from lmtask.artifacts import read_manifest
     from lmtask.ladder import ClassifierSpec
     from lmtask.serve import ServeConfig, create_app
 
     specs = []
     with library_errors():
         for folder in artifacts or []:
+            read_manifest(folder)  # a missing or broken artifact: one line now, not a log later
             specs.append(ClassifierSpec(artifact=folder, label=name if not (task or labels) and
                                         len(artifacts or []) == 1 else None))  # fmt: skip
         if task or labels:
@@ -81,6 +84,8 @@ def serve(
             fail("--method, --model and --examples describe a --task/--labels classifier")
         if not specs:
             fail("nothing to serve: give an artifact folder, --task or --labels")
+        if reports is not None and not Path(reports).is_dir():
+            fail(f"--reports {reports}: no such folder")
         config = ServeConfig(
             host=host, port=port, api_key=api_key, batching=batching,
             max_batch_texts=max_batch_texts, max_wait_ms=max_wait_ms, max_queue=max_queue,
