@@ -249,3 +249,14 @@ def test_a_txt_line_is_not_cut_at_unicode_line_separators(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("one\u2028still one\r\ntwo\x85also two\n\nthree\n", encoding="utf-8")
     assert read_table(path).texts == ["one\u2028still one", "two\x85also two", "three"]
+
+
+def test_texts_only_ignores_a_half_empty_label_column(tmp_path):
+    """classify and distill want texts: a label column with blanks must not stop them."""
+    p = tmp_path / "part.csv"
+    p.write_text("text,label\nI love it,\nI hate it,\nok then,positive\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty label"):
+        read_table(p)
+    data = read_table(p, need_labels=False)
+    assert data.texts == ["I love it", "I hate it", "ok then"] and data.labels is None
+    assert data.label_column is None and not any("label" in g for g in data.guessed[1:])

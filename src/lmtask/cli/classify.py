@@ -46,7 +46,7 @@ def read_texts(file: str, column: str | None, encoding: str = "utf-8") -> list[s
     from lmtask.data import read_table
 
     with library_errors({"text_column": "--column"}):
-        return read_table(file, text_column=column, encoding=encoding).texts
+        return read_table(file, text_column=column, encoding=encoding, need_labels=False).texts
 
 
 def classify(

@@ -143,7 +143,9 @@ def gather_texts(
         else:
             from lmtask.data import read_table
 
-            items.extend(read_table(t, text_column=column, encoding=encoding).texts)
+            items.extend(
+                read_table(t, text_column=column, encoding=encoding, need_labels=False).texts
+            )
     if not items:
         raise InputError("no text to work on: give TEXT arguments, '-' for stdin, or --input FILE")
     return items

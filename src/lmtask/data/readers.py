@@ -213,8 +213,12 @@ def read_table(
     text_column: str | None = None,
     label_column: str | None = None,
     encoding: str = "utf-8",
+    need_labels: bool = True,
 ) -> LabeledData:
     """Read texts and labels from a file; guess the columns when they are not given.
+
+    ``need_labels=False``: only the texts are wanted (classify, distill); a label column,
+    even one with empty cells, is left out (``labels`` is None).
 
     Supported: ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet`` (needs pyarrow),
     ``.txt`` (one text per line, no labels) and a ``save_to_disk`` folder (needs datasets).
@@ -299,7 +303,7 @@ def read_table(
             f"({_rows_list(where, missing)}); fill them in or delete those rows"
         )
     labels: list[str] | None = None
-    if label_column is not None:
+    if label_column is not None and need_labels:
         raw = [_cell(r.get(label_column)) for r in rows]
         labels = [(v or "").strip() for v in raw]
         empty = [i for i, v in enumerate(labels) if not v]
@@ -313,8 +317,10 @@ def read_table(
         labels=labels,
         source=str(p),
         text_column=text_column,
-        label_column=label_column,
-        guessed=guessed,
+        label_column=label_column if need_labels else None,
+        guessed=guessed
+        if need_labels
+        else [g for g in guessed if "as the label" not in g and "no label column" not in g],
     )
 
 

@@ -203,7 +203,8 @@ def distill(
     if "soft_labels" not in inspect.signature(stu.cls.fit).parameters:
         raise InputError(f"the student must learn soft labels (finetune or lora), not "
                          f"{stu.name!r}")  # fmt: skip
-    items = list(texts) if isinstance(texts, list) else read_table(texts, text_column).texts
+    items = (list(texts) if isinstance(texts, list)
+             else read_table(texts, text_column, need_labels=False).texts)  # fmt: skip
     items = [t for t in items if t.strip()]
     if not items:
         raise InputError(f"{texts if not isinstance(texts, list) else 'texts'} holds no "
