@@ -227,6 +227,31 @@ def test_encoding_option_reads_latin1_in_every_command(
     assert any(t.startswith(("café", "crème")) for t in seen["search"])
 
 
+def test_fit_and_distill_take_the_encoding_they_advise(latin_csv, tmp_path, monkeypatch):
+    import lmtask.ladder
+    from lmtask.errors import InputError
+
+    fit_cmd = ["fit", latin_csv, "--out", tmp_path / "f", "--budget", "20s"]
+    distill_cmd = ["distill", latin_csv, "--teacher", "majority", "--out", tmp_path / "d"]
+    for cmd in (fit_cmd, distill_cmd):
+        assert_one_line_error(run(*cmd), "is not valid utf-8", "--encoding 'latin-1'")
+    seen = {}
+
+    def fit(d, *a, **k):
+        seen["fit"] = d.encoding
+        raise InputError("fit reached")
+
+    def distill(*a, **k):
+        seen["distill"] = k["encoding"]
+        raise InputError("distill reached")
+
+    monkeypatch.setattr(lmtask.ladder, "fit", fit)
+    monkeypatch.setattr(lmtask.ladder, "distill", distill)
+    assert_one_line_error(run(*fit_cmd, "--encoding", "latin-1"), "fit reached")
+    assert_one_line_error(run(*distill_cmd, "--encoding", "latin-1"), "distill reached")
+    assert seen == {"fit": "latin-1", "distill": "latin-1"}
+
+
 @pytest.mark.parametrize("command", ["classify", "eval", "tune", "generate"])
 def test_binary_file_is_named_as_binary(command, tmp_path, no_work):
     blob = tmp_path / "data.csv"

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from lmtask.cli.common import (
     DtypeOpt,
+    EncodingOpt,
     ExamplesOpt,
     LabelsOpt,
     ModelOpt,
@@ -43,6 +44,7 @@ def distill(
     ] = None,
     text_column: TextColOpt = None,
     dtype: DtypeOpt = "auto",
+    encoding: EncodingOpt = "utf-8",
     match_rates: Annotated[
         bool,
         typer.Option(
@@ -58,7 +60,8 @@ def distill(
         run = ladder.distill(texts, teacher, out, student=student, text_column=text_column,
                              task=task, labels=labels, model=model, dtype=dtype,
                              examples=examples, dev=dev, match_teacher_rates=match_rates,
-                             on_event=lambda m: err.print(m, highlight=False))  # fmt: skip
+                             on_event=lambda m: err.print(m, highlight=False),
+                             encoding=encoding)  # fmt: skip
     Console().print(f"student written to {out} ({run.n_texts} texts labelled by the teacher)")
     for who in ("teacher", "student"):
         if who in run.dev:

@@ -16,6 +16,7 @@ from rich.console import Console
 from lmtask.cli.common import (
     DataArg,
     DtypeOpt,
+    EncodingOpt,
     LabelColOpt,
     LabelsOpt,
     ModelOpt,
@@ -51,13 +52,14 @@ def fit(
     text_column: TextColOpt = None,
     label_column: LabelColOpt = None,
     dtype: DtypeOpt = "auto",
+    encoding: EncodingOpt = "utf-8",
 ) -> None:
     """Split the data, try the rungs the budget allows (cheapest first), keep the best by dev
     macro-F1, measure it on test rows and save it; out/compare has everything tried."""
     from lmtask import ladder
 
     seconds = parse_budget(budget)
-    d = ladder.DataArgs(data, text_column, label_column, sample, seed)
+    d = ladder.DataArgs(data, text_column, label_column, sample, seed, encoding=encoding)
     with library_errors():
         run = ladder.fit(d, out, budget_s=seconds, task=task, labels=labels, model=model,
                          dtype=dtype, on_event=lambda m: err.print(m, highlight=False),

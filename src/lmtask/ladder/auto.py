@@ -187,7 +187,8 @@ def fit(
         raise InputError(f"budget must be positive, not {budget_s}")
     out = check_writable_dir(out, "artifact folder")
     start = time.perf_counter()
-    rows = load_data(data.data, data.text_column, data.label_column, data.sample, data.seed)
+    rows = load_data(data.data, data.text_column, data.label_column, data.sample, data.seed,
+                     encoding=data.encoding)  # fmt: skip
     if len(rows) < 10:
         raise InputError(f"{rows.source} has {len(rows)} labelled rows: fit needs at least 10 "
                          "(a train, a dev and a test part)")  # fmt: skip

@@ -59,6 +59,7 @@ class DistillRun:
 def load_teacher(
     teacher: str, *, task: Any = None, labels: Any = None, model: Any = None,
     dtype: str = "auto", examples: str | os.PathLike[str] | None = None,
+    encoding: str = "utf-8",
 ) -> Any:  # fmt: skip
     """An artifact folder, or a method spec built (and fitted on ``examples``)."""
     from lmtask.artifacts import load
@@ -70,7 +71,7 @@ def load_teacher(
     except InputError as e:
         raise InputError(f"teacher {teacher!r} is neither an artifact folder nor a method "
                          f"spec that can label: {e}") from None  # fmt: skip
-    pool = read_table(examples) if examples else None
+    pool = read_table(examples, encoding=encoding) if examples else None
     return build_and_fit(spec, pool, task=task, labels=labels, model=model, dtype=dtype)
 
 
@@ -193,6 +194,7 @@ def distill(
     match_teacher_rates: bool = True,
     chunk: int = 64,
     on_event: Callable[[str], None] | None = None,
+    encoding: str = "utf-8",
 ) -> DistillRun:
     """Label ``texts`` with ``teacher``, train ``student`` on the soft labels, save it."""
     from lmtask.artifacts import save
@@ -203,16 +205,18 @@ def distill(
     if "soft_labels" not in inspect.signature(stu.cls.fit).parameters:
         raise InputError(f"the student must learn soft labels (finetune or lora), not "
                          f"{stu.name!r}")  # fmt: skip
-    items = (list(texts) if isinstance(texts, list)
-             else read_table(texts, text_column, need_labels=False).texts)  # fmt: skip
+    if isinstance(texts, list):
+        items = list(texts)
+    else:
+        items = read_table(texts, text_column, encoding=encoding, need_labels=False).texts
     items = [t for t in items if t.strip()]
     if not items:
         raise InputError(f"{texts if not isinstance(texts, list) else 'texts'} holds no "
                          "non-empty text to label")  # fmt: skip
-    dev_rows = load_data(dev) if dev is not None else None
+    dev_rows = load_data(dev, encoding=encoding) if dev is not None else None
     if isinstance(teacher, str):
         teacher = load_teacher(teacher, task=task, labels=labels, model=model, dtype=dtype,
-                               examples=examples)  # fmt: skip
+                               examples=examples, encoding=encoding)  # fmt: skip
     opts = {**stu.options, **(student_options or {})}
     clf = build(MethodSpec(stu.name, opts), labels=list(teacher.labels))  # bad options: now
     say(f"teacher {teacher.method_name} labels {len(items)} texts (saved as it goes)")
