@@ -260,3 +260,10 @@ def test_texts_only_ignores_a_half_empty_label_column(tmp_path):
     data = read_table(p, need_labels=False)
     assert data.texts == ["I love it", "I hate it", "ok then"] and data.labels is None
     assert data.label_column is None and not any("label" in g for g in data.guessed[1:])
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("text,label,text\nfirst,a,second\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"names column\(s\) 'text' more than once"):
+        read_table(p)

@@ -85,6 +85,13 @@ def _read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, li
         if header is None:
             raise InputError(f"{path} is empty: it needs a header line and at least one row")
         header = [h.strip() for h in header]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            names = ", ".join(map(repr, twice))
+            raise InputError(
+                f"{path}: the header names column(s) {names} more than once; rename them so "
+                "each column has its own name"
+            )
         rows, where = [], []
         for fields in reader:
             if not fields or not any(f.strip() for f in fields):
