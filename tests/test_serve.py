@@ -423,3 +423,21 @@ def test_serve_cli_refuses_what_it_cannot_serve(args, fragment, monkeypatch):
         return
     assert res.exit_code != 0 and fragment in res.output
     assert not started
+
+
+def test_serve_cli_names_two_folders_of_one_name_apart(tmp_path, monkeypatch):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+    from lmtask.tasks import builtin_detector
+
+    for parent in ("a", "b"):
+        shutil.copytree(builtin_detector("code-language"), tmp_path / parent / "best")
+    seen = []
+    monkeypatch.setattr("uvicorn.run", lambda app_, **k: seen.append(app_))
+    res = CliRunner().invoke(app, ["serve", str(tmp_path / "a" / "best"),
+                                   str(tmp_path / "b" / "best")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert [m.name for m in seen[0].state.models] == ["a-best", "b-best"]

@@ -84,6 +84,7 @@ def serve(
             fail("--method, --model and --examples describe a --task/--labels classifier")
         if not specs:
             fail("nothing to serve: give an artifact folder, --task or --labels")
+        specs = _apart(specs)
         if reports is not None and not Path(reports).is_dir():
             fail(f"--reports {reports}: no such folder")
         config = ServeConfig(
@@ -99,3 +100,17 @@ def serve(
     note(f"lmtask serving {', '.join(s.name for s in specs)} at http://{host}:{port}/ "
          "(the model loads in the background; /healthz says when it is ready)")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _apart(specs: list) -> list:
+    """Artifact folders with one name (runs/a/best, runs/b/best) are served as a-best and
+    b-best: a server needs a name per classifier."""
+    import dataclasses
+
+    names = [s.name for s in specs]
+    return [
+        dataclasses.replace(s, label=f"{Path(s.artifact).resolve().parent.name}-{s.name}")
+        if s.artifact is not None and not s.label and names.count(s.name) > 1
+        else s
+        for s in specs
+    ]

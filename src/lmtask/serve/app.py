@@ -52,7 +52,8 @@ def create_app(
         raise LmtaskError("nothing to serve: give an artifact folder, --task or --labels")
     names = [m.name for m in served]
     if len(set(names)) != len(names):
-        raise LmtaskError(f"two served classifiers share a name: {names}; set --name for each")
+        raise LmtaskError(f"two served classifiers share a name: {names}; give them distinct "
+                          "names (ServedModel name, ClassifierSpec label)")  # fmt: skip
     metrics = Metrics()
 
     def on_batch(name: str):
