@@ -122,13 +122,20 @@ def _fake_convert(calls):
     return convert
 
 
-def test_a_reinstalled_model_reuses_its_conversion_and_stale_ones_go(tmp_path, monkeypatch):
-    """New file times (a reinstall) rename the entry of the same bytes; changed bytes delete it."""
+@pytest.fixture()
+def fake_gguf(tmp_path, monkeypatch):
+    """A source file and a conversion that only writes files; returns (source, calls)."""
     monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
     src = tmp_path / "m.gguf"
     src.write_bytes(b"weights v1")
     calls: list[str] = []
     monkeypatch.setattr(mcache, "_convert", _fake_convert(calls))
+    return src, calls
+
+
+def test_a_reinstalled_model_reuses_its_conversion_and_stale_ones_go(tmp_path, fake_gguf):
+    """New file times (a reinstall) rename the entry of the same bytes; changed bytes delete it."""
+    src, calls = fake_gguf
     first = mcache.converted_folder("m", [src])
     os.utime(src, ns=(1, 1))  # same bytes, new mtime: a new fingerprint
     second = mcache.converted_folder("m", [src])
@@ -162,12 +169,8 @@ def test_entries_of_sources_not_seen_here_stay_and_leftovers_go(tmp_path, monkey
     assert not two.exists() and three.is_dir() and not (one.parent / ".tmp-dead-1").exists()
 
 
-def test_a_half_deleted_entry_is_never_reused(tmp_path, monkeypatch):
-    monkeypatch.setenv("LMTASK_HOME", str(tmp_path))
-    src = tmp_path / "m.gguf"
-    src.write_bytes(b"weights v1")
-    calls: list[str] = []
-    monkeypatch.setattr(mcache, "_convert", _fake_convert(calls))
+def test_a_half_deleted_entry_is_never_reused(fake_gguf):
+    src, calls = fake_gguf
     first = mcache.converted_folder("m", [src])
     (first / "model.safetensors").unlink()  # as a kill in the middle of a delete leaves it
     os.utime(src, ns=(1, 1))
