@@ -56,8 +56,8 @@ class CalibrationWarning(UserWarning):
 def warn_few_for_batch(n: int) -> None:
     """Say that ``n`` texts are too few for batch calibration (contextual is used)."""
     notice(f"calibration=batch needs at least {BATCH_MIN} texts classified together; "
-                  f"{n} given, so contextual calibration was used for them",
-                  CalibrationWarning, stacklevel=3)  # fmt: skip
+           f"{n} given, so contextual calibration was used for them",
+           CalibrationWarning, stacklevel=3)  # fmt: skip
 
 
 def batch_bias(log_probs: np.ndarray) -> np.ndarray:

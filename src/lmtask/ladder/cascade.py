@@ -91,8 +91,7 @@ def _task_name(task: Any) -> str | None:
 
 def _no_shipped(task: Any, kind: str, which: str) -> InputError:
     what = "trained detector" if which == "fast" else f"{kind} head"
-    name = getattr(task, "name", task)
-    who = f"task {name!r} ships" if name else "ad-hoc labels ship"
+    who = f"task {task!r} ships" if task else "ad-hoc labels ship"
     return InputError(f"{which}=detector: {who} no {what} (only code-language does); name a "
                       "spec or an artifact folder")  # fmt: skip
 

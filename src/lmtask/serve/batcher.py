@@ -7,7 +7,7 @@ more until the batch holds ``max_batch_texts`` texts or ``max_batch_tokens`` tok
 hands each request its own results. A classifier whose answers depend on the texts
 classified together (batch calibration) is given ``predict_each`` instead: one call with the
 requests kept apart, so that no client's texts change another client's answers (a request
-under ``min_request_texts`` is flagged: it was calibrated contextually instead). The queue
+under ``BATCH_MIN`` texts is flagged: it was calibrated contextually instead). The queue
 is bounded: :meth:`Batcher.submit` raises :class:`QueueFull` at once rather than letting a
 client hang. A request whose client went away before its batch started is dropped.
 
@@ -99,11 +99,9 @@ class Batcher:
         window: int | None = None,
         on_batch: Callable[[BatchStats], None] | None = None,
         predict_each: PredictEachFn | None = None,
-        min_request_texts: int = 0,
     ) -> None:
         self.predict = predict
         self.predict_each = predict_each
-        self.min_request_texts = min_request_texts
         self.batching = batching
         self.max_batch_texts = max_batch_texts
         self.max_batch_tokens = max_batch_tokens
@@ -245,12 +243,15 @@ class Batcher:
         return over or {max(range(len(jobs)), key=lambda n: max(jobs[n].tokens))}
 
     def _fell_back(self, jobs: list[_Job], caught: list[Notice]) -> set[int]:
-        """Requests batch calibration found too small (it used contextual for them): those
-        under ``min_request_texts``; if none is, but the call said it fell back (a cascade's
+        """Requests batch calibration found too small (it used contextual for them): with
+        ``predict_each`` (given for a classifier whose answers depend on the batch), those
+        under ``BATCH_MIN`` texts; if none is, but the call said it fell back (a cascade's
         batch-calibrated member sees only the unsure texts), every request of the batch."""
         if self.predict_each is None:
             return set()
-        few = {n for n, j in enumerate(jobs) if len(j.texts) < self.min_request_texts}
+        from lmtask.engine.calibration import BATCH_MIN
+
+        few = {n for n, j in enumerate(jobs) if len(j.texts) < BATCH_MIN}
         if not few and any(c.category.__name__ == "CalibrationWarning" for c in caught):
             return set(range(len(jobs)))
         return few

@@ -75,7 +75,6 @@ class ServedModel:
             predict_each=self.classifier.predict_each
             if getattr(self.classifier, "answers_depend_on_batch", False)
             else None,
-            min_request_texts=_batch_min(self.classifier),
         )
         self.batcher.start()
 
@@ -131,12 +130,3 @@ def load_all(
 
 
 __all__ = ["ServedModel", "load_all"]
-
-
-def _batch_min(classifier: Any) -> int:
-    """Texts a request needs for the classifier's batch calibration (0: it has none)."""
-    if not getattr(classifier, "answers_depend_on_batch", False):
-        return 0
-    from lmtask.engine.calibration import BATCH_MIN
-
-    return BATCH_MIN
