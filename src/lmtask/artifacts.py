@@ -31,13 +31,12 @@ import numpy as np
 
 from lmtask.atomic import write_atomic as _write_atomic
 from lmtask.errors import ArtifactError, InputError
-from lmtask.models.hash_check import checking_models, model_checks
+from lmtask.models.hash_check import model_checks
 
 __all__ = [
     "FORMAT",
     "MANIFEST",
     "ArtifactError",
-    "checking_models",
     "load",
     "read_manifest",
     "save",

@@ -104,9 +104,10 @@ def shown_truncations() -> Iterator[None]:
 
 
 def read_stdin_lines() -> list[str]:
-    """One text a line, as ``--file x.txt`` reads them: blank lines skipped, lines split at
-    newlines only (not at the Unicode line separators ``str.splitlines`` also takes)."""
-    return [line.rstrip("\r") for line in sys.stdin.read().split("\n") if line.strip()]
+    """One text a line, as ``--file x.txt`` reads them (``lmtask.data.readers.text_lines``)."""
+    from lmtask.data.readers import text_lines
+
+    return text_lines(sys.stdin.read())
 
 
 def _split(raw: str, whole: bool) -> list[str]:

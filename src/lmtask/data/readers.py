@@ -331,14 +331,22 @@ def read_table(
     )
 
 
+def text_lines(text: str) -> list[str]:
+    r"""The non-blank lines of ``text``. Only "\n" (and "\r\n") end a line: str.splitlines
+    would also cut at U+2028, U+0085, ...
+
+    >>> text_lines("a\r\n\nb\u2028c\n")
+    ['a', 'b\u2028c']
+    """
+    return [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+
+
 def read_lines(path: str | os.PathLike[str], encoding: str = "utf-8") -> LabeledData:
     """A plain text file, one text per line (blank lines skipped); no labels."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"file not found: {p} (check the path; it is relative to {Path.cwd()})")
-    text = read_text(p, encoding)
-    # "\n" (and "\r\n") end a line; str.splitlines would also cut at U+2028, U+0085, ...
-    texts = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    texts = text_lines(read_text(p, encoding))
     if not texts:
         raise InputError(f"{p} is empty: write one text per line")
     return LabeledData(texts=texts, labels=None, source=str(p))
