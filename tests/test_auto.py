@@ -98,6 +98,9 @@ def test_a_fit_folder_of_other_data_is_not_resumed(tmp_path):
     auto._same_run(out, {"fingerprint": "a", "seed": 0})  # the same run: resumes
     with pytest.raises(InputError, match=r"other data: its rungs cannot be resumed"):
         auto._same_run(out, {"fingerprint": "b", "seed": 0})
+    (out / "fit-key.json").write_text("{not json")
+    with pytest.raises(InputError, match="cannot be read"):
+        auto._same_run(out, {"fingerprint": "a", "seed": 0})
 
 
 def test_too_few_rows_is_a_clear_error(tmp_path):

@@ -266,7 +266,12 @@ def _same_run(out: Path, key: dict[str, Any]) -> None:
 
     f = out / "fit-key.json"
     key = json.loads(json.dumps(key, default=str))
-    old = json.loads(f.read_text()) if f.is_file() else None
+    try:
+        old = json.loads(f.read_text()) if f.is_file() else None
+    except (OSError, ValueError) as e:
+        raise InputError(
+            f"{f} cannot be read ({e}): use a new --out, or delete that folder"
+        ) from None
     rungs = out / "rungs"
     if old is None and rungs.is_dir() and any(rungs.iterdir()):
         raise InputError(f"{out} holds rungs of a fit run this version cannot check: use a new "
