@@ -151,6 +151,46 @@ def test_batch_calibration_uses_the_texts_own_mean_answer(tiny_factory):
     assert clf.describe()["calibration"] == "batch" and clf.describe()["batch_min"] == BATCH_MIN
 
 
+def test_words_calibration_divides_out_random_words_of_the_call(tiny_factory):
+    """calibration=words divides out the mean answer to pseudo-texts of random words from
+    the texts classified together: the same bias whatever their order, each request its
+    own, contextual (with a warning) under BATCH_MIN texts, refused with per-text prompts."""
+    import pytest
+
+    from lmtask.engine.calibration import BATCH_MIN, CalibrationWarning, words_bias
+
+    lm = tiny_factory()
+    raw = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=False)
+    clf = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True, calibration="words")
+    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True)
+    assert clf.answers_depend_on_batch and clf.describe()["batch_min"] == BATCH_MIN
+    bias = words_bias(raw.scorer(()), TEXTS)
+    np.testing.assert_allclose(bias, words_bias(raw.scorer(()), TEXTS[::-1]))
+    assert not np.allclose(bias, words_bias(raw.scorer(()), TEXTS[:18]))
+    expect = calibrate(raw.log_probs(TEXTS), bias)
+    np.testing.assert_allclose(clf.log_probs(TEXTS), expect, rtol=1e-6)
+    both = clf.log_probs(TEXTS + TEXTS[:18], requests=[len(TEXTS), 18])
+    np.testing.assert_allclose(both[: len(TEXTS)], expect, rtol=1e-6)
+    np.testing.assert_allclose(both[len(TEXTS) :], clf.log_probs(TEXTS[:18]), rtol=1e-6)
+    with pytest.warns(CalibrationWarning, match="calibration=words needs at least 16"):
+        few = clf.log_probs(TEXTS[:3])
+    np.testing.assert_allclose(few, ctx.log_probs(TEXTS[:3]))
+    nearest = lmtask.FewShot(labels="spam,ham,other", model=lm, shots=1, select="nearest",
+                             calibrate=True, calibration="words")  # fmt: skip
+    nearest.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
+    with pytest.raises(lmtask.InputError, match="one prompt for all texts"):
+        nearest.log_probs(TEXTS)
+    # recommended by the task, not asked for: contextual for per-text prompts
+    from lmtask.tasks import Task
+
+    task = Task.from_dict({"labels": ["spam", "ham", "other"], "calibration": "words"})
+    quiet = lmtask.FewShot(task=task, model=lm, shots=1, select="nearest")
+    quiet.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
+    asked = lmtask.FewShot(task=task, model=lm, shots=1, select="nearest", calibration="contextual")
+    asked.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
+    np.testing.assert_allclose(quiet.log_probs(TEXTS), asked.log_probs(TEXTS), rtol=1e-6)
+
+
 def test_a_task_recommends_its_calibration(tiny_factory):
     """Task.calibration is used unless the options name one; a bad value is refused."""
     import pytest

@@ -77,6 +77,20 @@ def test_tsv(tmp_path: Path) -> None:
     assert data.texts == ["a, b", "c"] and data.labels == ["x", "y"]
 
 
+def test_tsv_quotes_are_text_unless_the_file_quotes_the_csv_way(tmp_path: Path) -> None:
+    """Plain TSV has no quoting: a tweet that starts with a quote, or has one quote, is read
+    as written (CSV quoting used to drop its quotes or swallow the lines after it). A file
+    written with CSV quoting (pandas' to_csv(sep="\\t")) is still read the CSV way."""
+    plain = 'text\tlabel\n"Best" coffee ever\tgreat\n"hmm\tother\nok"\tother\n'
+    data = read_table(write(tmp_path, "plain.tsv", plain))
+    assert data.texts == ['"Best" coffee ever', '"hmm', 'ok"']
+    assert data.labels == ["great", "other", "other"]
+    quoted = 'text\tlabel\n"He said ""hi"""\tx\n"tab\there"\ty\n"two\nlines"\tx\n'
+    data = read_table(write(tmp_path, "quoted.tsv", quoted))
+    assert data.texts == ['He said "hi"', "tab\there", "two\nlines"]
+    assert data.labels == ["x", "y", "x"]
+
+
 def test_jsonl_with_int_labels(tmp_path: Path) -> None:
     rows = [{"text": "good", "label": 1}, {"text": "bad", "label": 0, "extra": [1]}]
     p = write(tmp_path, "d.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")

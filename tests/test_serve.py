@@ -299,11 +299,13 @@ def test_a_cancelled_request_is_dropped_before_its_batch_runs():
     assert seen == [["first"], ["kept"]]
 
 
-def test_requests_are_kept_apart_for_a_batch_dependent_classifier(tiny_factory):
-    """With batch calibration, requests batched together are each calibrated on their own
-    texts: a request gets the answers it would get alone, whoever else is in the batch."""
+@pytest.mark.parametrize("calibration", ["batch", "words"])
+def test_requests_are_kept_apart_for_a_batch_dependent_classifier(tiny_factory, calibration):
+    """With batch (or words) calibration, requests batched together are each calibrated on
+    their own texts: a request gets the answers it would get alone, whoever else is in the
+    batch."""
     clf = lmtask.ZeroShot(labels="spam,ham", model=tiny_factory(), calibrate=True,
-                          calibration="batch")  # fmt: skip
+                          calibration=calibration)  # fmt: skip
     mine = [f"message {w} {x}" for w in ("one", "two", "three", "four") for x in "abcde"]
     other = [f"buy cheap {w} now" for w in ("pills", "gold", "cars", "shoes") for _ in "abcde"]
     alone = clf.predict(mine)

@@ -53,14 +53,15 @@ class BatchResult:
 
 
 def _check_batch_calibration(classifier: dict[str, Any], batch_size: int) -> None:
-    """Batch calibration estimates its bias over each chunk of ``batch_size`` rows: a chunk
-    under ``BATCH_MIN`` would quietly fall back to contextual calibration."""
+    """Batch and words calibration estimate their bias over each chunk of ``batch_size``
+    rows: a chunk under ``BATCH_MIN`` would quietly fall back to contextual calibration."""
     from lmtask.engine.calibration import BATCH_MIN
 
     if classifier.get("answers_depend_on_batch") and batch_size < BATCH_MIN:
         raise InputError(
-            f"batch calibration is estimated over each chunk of --batch-size rows: use "
-            f"--batch-size {BATCH_MIN} or more, not {batch_size}"
+            f"this classifier calibrates over each chunk of --batch-size rows "
+            f"(calibration=batch or words): use --batch-size {BATCH_MIN} or more, not "
+            f"{batch_size}"
         )
 
 

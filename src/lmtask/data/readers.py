@@ -75,9 +75,35 @@ def _lazy(module: str, what: str, pip: str) -> Any:
         ) from e
 
 
+def _quoted(field: str) -> bool:
+    """Whether a field is written the CSV way: in double quotes, inner quotes doubled."""
+    return (
+        len(field) >= 2
+        and field[0] == field[-1] == '"'
+        and '"' not in field[1:-1].replace('""', "")
+    )
+
+
+def _tsv_quoting(text: str) -> int:
+    """How a .tsv file quotes: ``csv.QUOTE_NONE`` (plain TSV: a quote is a character) unless
+    a field is written the CSV way (in quotes, inner quotes doubled) or the lines split into
+    different numbers of fields (a quoted field holding a tab or newline), as pandas and
+    spreadsheets write TSV."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    width = None
+    for fields in rows:
+        if not any(f.strip() for f in fields):
+            continue
+        width = width if width is not None else len(fields)
+        if len(fields) != width or any(_quoted(f) for f in fields):
+            return csv.QUOTE_MINIMAL
+    return csv.QUOTE_NONE
+
+
 def _read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, list, list]:
     text = read_text(path, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    quoting = _tsv_quoting(text) if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = next(reader, None)
         while header is not None and not any(h.strip() for h in header):

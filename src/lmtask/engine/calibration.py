@@ -11,8 +11,13 @@ prefilled answer start), so a label that is likely in any answer ("positive") no
 for that reason. *Batch* (Zhou et al. 2024, "Batch Calibration"): the bias is the mean label
 distribution over the texts being classified themselves (:func:`batch_bias`), so a prompt
 that pulls every text towards one label is evened out by the texts' own answers; it needs
-many texts at once (:data:`BATCH_MIN`). All three divide it out the same way
-(:func:`calibrate`).
+many texts at once (:data:`BATCH_MIN`). *Words* (Fei et al. 2023, "Mitigating Label Biases
+for In-context Learning": domain-context calibration): the bias is the mean label
+distribution of pseudo-texts of random words drawn from the texts being classified
+(:func:`words_bias`), so the prompt's bias *in the texts' domain* is removed (a political
+speech pulls towards "republican" whatever its party) while the texts' own label mix matters
+far less than for batch; it also needs many texts at once. All divide the bias out the same
+way (:func:`calibrate`).
 
 >>> import numpy as np
 >>> bias = np.log(np.array([0.7, 0.2, 0.1]))
@@ -50,12 +55,12 @@ def domain_bias(lm: Any, task: Any, examples: Any = (), **scorer_options: Any) -
 
 
 class CalibrationWarning(UserWarning):
-    """Batch calibration was asked for with too few texts: contextual was used instead."""
+    """Batch or words calibration was asked for with too few texts: contextual was used."""
 
 
-def warn_few_for_batch(n: int) -> None:
-    """Say that ``n`` texts are too few for batch calibration (contextual is used)."""
-    notice(f"calibration=batch needs at least {BATCH_MIN} texts classified together; "
+def warn_few_for_batch(n: int, mode: str = "batch") -> None:
+    """Say that ``n`` texts are too few for batch (or words) calibration: contextual is used."""
+    notice(f"calibration={mode} needs at least {BATCH_MIN} texts classified together; "
            f"{n} given, so contextual calibration was used for them",
            CalibrationWarning, stacklevel=3)  # fmt: skip
 
@@ -68,6 +73,39 @@ def batch_bias(log_probs: np.ndarray) -> np.ndarray:
     array([0.75, 0.25])
     """
     p = np.exp(log_probs).mean(axis=0)
+    return np.log(np.maximum(p, 1e-12))
+
+
+WORDS_SAMPLES = 20  # pseudo-texts per words bias (the paper's number)
+
+
+def words_bias(
+    scorer: Any, texts: list[str], samples: int = WORDS_SAMPLES, seed: int = 0
+) -> np.ndarray:
+    """log of the mean label distribution of ``samples`` pseudo-texts, each as many random
+    words (drawn with replacement from all words of ``texts``) as the texts' mean length.
+
+    The draw is seeded by the texts' words (sorted) and ``seed``, so the same texts in any
+    order give the same bias.
+
+    >>> class Scorer:  # stands in for a LabelScorer: "good" pulls towards the first label
+    ...     def log_probs(self, xs):
+    ...         p = np.array([[0.5 + 0.4 * ("good" in x), 0.5 - 0.4 * ("good" in x)] for x in xs])
+    ...         return np.log(p)
+    >>> words_bias(Scorer(), ["bad day", "bad food"]).round(2)  # no "good" in any pseudo-text
+    array([-0.69, -0.69])
+    """
+    import hashlib
+    import random
+
+    words = sorted(w for t in texts for w in t.split())
+    if not words:
+        return content_free_bias(scorer)
+    length = max(1, round(len(words) / len(texts)))
+    key = (f"{seed}\x00" if seed else "") + "\x00".join(words)
+    rng = random.Random(hashlib.sha256(key.encode()).digest())
+    pseudo = [" ".join(rng.choices(words, k=length)) for _ in range(samples)]
+    p = np.exp(scorer.log_probs(pseudo)).mean(axis=0)
     return np.log(np.maximum(p, 1e-12))
 
 

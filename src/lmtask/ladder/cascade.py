@@ -206,7 +206,8 @@ class Cascade(Classifier):
             from lmtask.methods.prompt.zero_shot import ZeroShot
 
             # the unsure texts are a chosen subset: a batch bias over them would be skewed
-            extra = {"calibration": "contextual"} if self.task.calibration == "batch" else {}
+            per_call = self.task.calibration in ("batch", "words")
+            extra = {"calibration": "contextual"} if per_call else {}
             self._slow = ZeroShot(task=self.task, model=self._model, dtype=self.dtype,
                                   batch_size=self.config.batch_size, **extra)  # fmt: skip
         return self._slow

@@ -26,7 +26,7 @@ from lmtask.errors import TaskError
 DEFAULT_TEMPLATE = "{text}\nWhich of these is it: {labels}?"
 _PLACEHOLDER = re.compile(r"(?<!{){(\w*)}(?!})")
 _ALLOWED_PLACEHOLDERS = {"text", "labels"}
-CALIBRATIONS = ("", "contextual", "domain", "batch")  # how a task's scores are calibrated
+CALIBRATIONS = ("", "contextual", "domain", "batch", "words")  # how a task's scores are calibrated
 _SUBST = re.compile(r"\{\{|\}\}|\{(text|labels)\}")
 
 

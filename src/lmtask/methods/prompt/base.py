@@ -25,6 +25,7 @@ from lmtask.engine.calibration import (
     content_free_bias,
     domain_bias,
     warn_few_for_batch,
+    words_bias,
 )
 from lmtask.engine.generation import generate_ids
 from lmtask.engine.prompting import build_prompt, encode_prompts
@@ -44,6 +45,7 @@ Mode = Literal["score", "generate"]
 MODES: tuple[str, ...] = typing.get_args(Mode)  # the choices of PromptConfig.mode
 MAX_SCORERS = 8
 Examples = tuple[tuple[str, str], ...]
+PER_CALL = ("batch", "words")  # calibrations whose bias comes from the texts of one call
 
 
 @dataclass
@@ -64,13 +66,15 @@ class PromptConfig(Config):
         "calibrate the label scores (score mode), see calibration; none: as the task "
         "recommends (measured per wording: see lmtask.tasks.wordings)",
     )
-    calibration: Literal["contextual", "domain", "batch", "auto"] | None = option(
+    calibration: Literal["contextual", "domain", "batch", "words", "auto"] | None = option(
         None,
         "how calibrate estimates the prompt's bias: contextual (content-free inputs in place "
         "of the text), domain (PMI: the answer start with no question), batch (the mean "
-        f"answer over the texts classified together; under {BATCH_MIN} texts in one call: "
-        "contextual), or auto (none, contextual, domain or batch, whichever scores best on "
-        "held-out labelled examples: few-shot); none: as the task recommends, else contextual",
+        "answer over the texts classified together), words (the mean answer to pseudo-texts "
+        "of random words from the texts classified together; one prompt for all texts); "
+        f"batch and words use contextual for a call of under {BATCH_MIN} texts; or auto "
+        "(whichever scores best on held-out labelled examples: few-shot); none: as the task "
+        "recommends, else contextual",
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
@@ -116,8 +120,8 @@ class PromptClassifier(Classifier):
 
     @property
     def calibration_mode(self) -> str | None:
-        """ "contextual", "domain", "batch" or None; for calibration="auto", what fit chose;
-        unset, the task's recommendation (contextual if it has none)."""
+        """ "contextual", "domain", "batch", "words" or None; for calibration="auto", what
+        fit chose; unset, the task's recommendation (contextual if it has none)."""
         if not self.wants_calibration:
             return None
         if self.config.calibration == "auto":
@@ -130,26 +134,32 @@ class PromptClassifier(Classifier):
         return self.calibration_mode is not None
 
     def choose_calibration(self, texts: Sequence[str], labels: Sequence[str]) -> str:
-        """Set calibration="auto"'s choice: none, contextual or domain, by macro-F1 on the
-        labelled ``texts`` (with the prompts they would get); returns it."""
+        """Set calibration="auto"'s choice: none, contextual or domain (and batch, and words
+        with one prompt for all texts, given enough texts), by macro-F1 on the labelled
+        ``texts`` (with the prompts they would get); returns it."""
         from sklearn.metrics import f1_score
 
         names = self.labels
         raw = np.zeros((len(texts), len(names)))
         cf = np.zeros_like(raw)
         dom = np.zeros_like(raw)
-        modes = ["none", "contextual", "domain"] + (["batch"] if len(texts) >= BATCH_MIN else [])
         groups: dict[Examples, list[int]] = {}
         for i, ex in enumerate(self.examples_for(list(texts))):
             groups.setdefault(ex, []).append(i)
+        many = len(texts) >= BATCH_MIN
+        modes = ["none", "contextual", "domain"] + (["batch"] if many else [])
+        modes += ["words"] if many and len(groups) == 1 else []
+        scored: dict[str, np.ndarray] = {}
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx])
             raw[idx] = lp
             cf[idx] = calibrate(lp, content_free_bias(self.scorer(ex)))
             dom[idx] = calibrate(lp, domain_bias(self.lm, self.task, ex,
                                                  normalize=self.config.normalize))  # fmt: skip
-        scored = {"none": raw, "contextual": cf, "domain": dom,
-                  "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
+            if "words" in modes:
+                scored["words"] = calibrate(lp, words_bias(self.scorer(ex), list(texts)))
+        scored |= {"none": raw, "contextual": cf, "domain": dom,
+                   "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
         scores = {
             mode: f1_score(list(labels), [names[j] for j in scored[mode].argmax(1)],
                            average="macro", labels=names, zero_division=0)
@@ -197,15 +207,16 @@ class PromptClassifier(Classifier):
 
     @property
     def answers_depend_on_batch(self) -> bool:
-        """Batch calibration: a text's answer depends on the texts classified with it."""
-        return self.calibration_mode == "batch"
+        """Batch or words calibration: a text's answer depends on the texts classified with
+        it."""
+        return self.calibration_mode in PER_CALL
 
     def log_probs(
         self, texts: Sequence[str], progress: Any = None, requests: Sequence[int] = ()
     ) -> np.ndarray:
         """(n, n_labels) label log-probabilities (calibrated if configured). ``requests``:
-        sizes of independent requests concatenated in ``texts``; batch calibration then
-        estimates each one's bias on its own texts (default: all texts are one request)."""
+        sizes of independent requests concatenated in ``texts``; batch and words calibration
+        then estimate each one's bias on its own texts (default: all texts are one request)."""
         texts = list(texts)
         out = np.zeros((len(texts), len(self.labels)))
         groups: dict[Examples, list[int]] = {}
@@ -219,14 +230,23 @@ class PromptClassifier(Classifier):
         if sum(sizes) != len(texts):
             raise InputError(f"requests of {sum(sizes)} texts given with {len(texts)} texts")
         request_of = np.repeat(np.arange(len(sizes)), sizes)
+        if mode == "words" and len(groups) > 1:  # per-text examples (select=nearest)
+            if self.config.calibration == "words":
+                raise InputError(
+                    "calibration=words needs one prompt for all texts, and these texts get "
+                    "different in-context examples (select=nearest): use calibration=batch"
+                )
+            mode = "contextual"  # only the task's recommendation: calibrate each prompt
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
-            if mode == "batch":  # a request of too few texts: contextual instead
+            if mode in PER_CALL:  # a request of too few texts: contextual instead
                 few = [k for k, i in enumerate(idx) if sizes[request_of[i]] < BATCH_MIN]
-                if few and self.config.calibration == "batch":  # asked for, not the task's
-                    warn_few_for_batch(min(sizes[request_of[idx[k]]] for k in few))
+                if few and self.config.calibration == mode:  # asked for, not the task's
+                    warn_few_for_batch(min(sizes[request_of[idx[k]]] for k in few), mode)
                 if few:
                     lp[few] = calibrate(lp[few], self.bias(ex))
+                if mode == "words":
+                    self._words_calibrate(lp, ex, [texts[i] for i in idx], request_of[idx], sizes)
             elif mode is not None:
                 lp = calibrate(lp, self.bias(ex))
             out[idx] = lp
@@ -238,6 +258,17 @@ class PromptClassifier(Classifier):
                     out[rows] = calibrate(out[rows], batch_bias(out[rows]))
                 start += n
         return out
+
+    def _words_calibrate(
+        self, lp: np.ndarray, ex: Examples, texts: list[str], request_of: Any, sizes: list[int]
+    ) -> None:
+        """Calibrate, in place, the rows of each request of enough texts by its words bias."""
+        for r in np.unique(request_of):
+            if sizes[r] >= BATCH_MIN:
+                rows = np.flatnonzero(request_of == r)
+                lp[rows] = calibrate(
+                    lp[rows], words_bias(self.scorer(ex), [texts[k] for k in rows])
+                )
 
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         texts = check_texts(texts)
@@ -332,6 +363,6 @@ class PromptClassifier(Classifier):
             "mode": self.config.mode,
             "calibrate": self.calibrating,
             "calibration": self.calibration_mode,
-            **({"batch_min": BATCH_MIN} if self.calibration_mode == "batch" else {}),
+            **({"batch_min": BATCH_MIN} if self.calibration_mode in PER_CALL else {}),
             "min_confidence": self.config.min_confidence,
         }
