@@ -175,20 +175,28 @@ def test_words_calibration_divides_out_random_words_of_the_call(tiny_factory):
     with pytest.warns(CalibrationWarning, match="calibration=words needs at least 16"):
         few = clf.log_probs(TEXTS[:3])
     np.testing.assert_allclose(few, ctx.log_probs(TEXTS[:3]))
-    nearest = lmtask.FewShot(labels="spam,ham,other", model=lm, shots=1, select="nearest",
-                             calibrate=True, calibration="words")  # fmt: skip
-    nearest.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
-    with pytest.raises(lmtask.InputError, match="one prompt for all texts"):
-        nearest.log_probs(TEXTS)
+    with pytest.raises(lmtask.InputError, match="select=nearest gives each text its own"):
+        lmtask.FewShot(labels="spam,ham,other", model=lm, select="nearest", calibration="words")
     # recommended by the task, not asked for: contextual for per-text prompts
     from lmtask.tasks import Task
 
     task = Task.from_dict({"labels": ["spam", "ham", "other"], "calibration": "words"})
     quiet = lmtask.FewShot(task=task, model=lm, shots=1, select="nearest")
-    quiet.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
-    asked = lmtask.FewShot(task=task, model=lm, shots=1, select="nearest", calibration="contextual")
-    asked.fit(TEXTS[:6], ["spam", "ham", "other"] * 2)
-    np.testing.assert_allclose(quiet.log_probs(TEXTS), asked.log_probs(TEXTS), rtol=1e-6)
+    assert quiet.calibration_mode == "contextual" and not quiet.answers_depend_on_batch
+    # fixed examples: a text that is itself an example gets other ones (a second prompt);
+    # every text is still calibrated on the words of the whole call, and none fails
+    shots = lmtask.FewShot(task=task, model=lm, shots=1, select="balanced")
+    shots.fit(TEXTS[:3] * 4, ["spam", "ham", "other"] * 4)
+    assert shots.calibration_mode == "words"
+    plain = shots.log_probs(TEXTS[3:])
+    with_example = shots.log_probs(TEXTS[3:] + TEXTS[:1])
+    assert len(set(shots.examples_for(TEXTS[3:] + TEXTS[:1]))) == 2
+    assert np.isfinite(with_example).all() and with_example.shape == (len(TEXTS) - 2, 3)
+    words_same = words_bias(shots.scorer(shots.examples_for(TEXTS[3:4])[0]), TEXTS[3:] + TEXTS[:1])
+    ex = shots.examples_for(TEXTS[3:4])[0]
+    raw_shots = shots.scorer(ex).log_probs(TEXTS[3:])
+    np.testing.assert_allclose(with_example[:-1], calibrate(raw_shots, words_same), rtol=1e-5)
+    assert not np.allclose(plain, with_example[:-1])  # the call's words changed, not its prompt
 
 
 def test_a_task_recommends_its_calibration(tiny_factory):
@@ -248,3 +256,21 @@ def test_a_task_recommending_batch_falls_back_quietly_and_wrappers_keep_requests
     cot = ChainOfThought(task=task, model=lm, max_reasoning_tokens=2)
     assert not cot.answers_depend_on_batch and cot.calibration_mode is None
     assert Cascade(task=task, model=lm, fast="ngram").slow.calibration_mode == "contextual"
+
+
+def test_words_bias_keeps_its_pseudo_texts_notices_to_itself():
+    """A pseudo-text cut to the model's window is not a text of the user's: no warning."""
+    import warnings
+
+    from lmtask.engine.calibration import words_bias
+    from lmtask.engine.notices import notice
+    from lmtask.engine.prompting import TruncationWarning
+
+    class Cutting:
+        def log_probs(self, texts):
+            notice(f"{len(texts)} text(s) longer than the model's window", TruncationWarning)
+            return np.log(np.full((len(texts), 2), 0.5))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(np.exp(words_bias(Cutting(), ["a b", "c d"])), [0.5, 0.5])

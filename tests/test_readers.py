@@ -89,6 +89,13 @@ def test_tsv_quotes_are_text_unless_the_file_quotes_the_csv_way(tmp_path: Path) 
     data = read_table(write(tmp_path, "quoted.tsv", quoted))
     assert data.texts == ['He said "hi"', "tab\there", "two\nlines"]
     assert data.labels == ["x", "y", "x"]
+    one_column = 'text\n"line one\nline two"\nplain\n'  # pandas, one column
+    assert read_table(write(tmp_path, "one.tsv", one_column)).texts == [
+        "line one\nline two",
+        "plain",
+    ]
+    with pytest.raises(InputError, match="not valid CSV"):
+        read_table(write(tmp_path, "huge.tsv", "text\tlabel\n" + "x" * 200_000 + "\ty\n"))
 
 
 def test_jsonl_with_int_labels(tmp_path: Path) -> None:

@@ -328,19 +328,21 @@ def test_requests_are_kept_apart_for_a_batch_dependent_classifier(tiny_factory, 
     assert not together.contextual
 
 
-def test_a_request_too_small_for_batch_calibration_is_told_so(tiny_factory):
+@pytest.mark.parametrize("calibration", ["batch", "words"])
+def test_a_request_too_small_for_batch_calibration_is_told_so(tiny_factory, calibration):
     """Under BATCH_MIN texts the classifier uses contextual calibration; the reply says so."""
     from lmtask.engine.calibration import BATCH_MIN
 
     clf = lmtask.ZeroShot(labels="spam,ham", model=tiny_factory(), calibrate=True,
-                          calibration="batch")  # fmt: skip
+                          calibration=calibration)  # fmt: skip
     app = create_app([ServedModel.from_classifier("cal", clf)],
                      ServeConfig(max_wait_ms=0, text_model=None))  # fmt: skip
     with TestClient(app) as c:
         wait_until_loaded(app)
         small = c.post("/v1/classify", json={"input": ["buy now", "hello"]}).json()
         big = c.post("/v1/classify", json={"input": [f"text {i}" for i in range(BATCH_MIN)]})
-    assert any("contextual calibration was used for these 2" in w for w in small["warnings"])
+    assert any(f"calibration={calibration} needs" in w and "was used for these 2" in w
+               for w in small["warnings"])  # fmt: skip
     assert big.status_code == 200 and big.json()["warnings"] == []
 
 

@@ -75,28 +75,24 @@ def _lazy(module: str, what: str, pip: str) -> Any:
         ) from e
 
 
-def _quoted(field: str) -> bool:
-    """Whether a field is written the CSV way: in double quotes, inner quotes doubled."""
-    return (
-        len(field) >= 2
-        and field[0] == field[-1] == '"'
-        and '"' not in field[1:-1].replace('""', "")
-    )
+def _even(text: str, quoting: int) -> bool:
+    """Whether ``text`` parses as tab-separated rows of one width, quoting as given; quoted
+    fields must be strict CSV (nothing after the closing quote)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=quoting,
+                      strict=True)  # fmt: skip
+    try:
+        widths = {len(f) for f in rows if any(x.strip() for x in f)}
+    except csv.Error:
+        return False
+    return len(widths) <= 1
 
 
 def _tsv_quoting(text: str) -> int:
-    """How a .tsv file quotes: ``csv.QUOTE_NONE`` (plain TSV: a quote is a character) unless
-    a field is written the CSV way (in quotes, inner quotes doubled) or the lines split into
-    different numbers of fields (a quoted field holding a tab or newline), as pandas and
-    spreadsheets write TSV."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
-    width = None
-    for fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
-        width = width if width is not None else len(fields)
-        if len(fields) != width or any(_quoted(f) for f in fields):
-            return csv.QUOTE_MINIMAL
+    """How a .tsv file quotes: the CSV way (fields in double quotes, inner quotes doubled, as
+    pandas and spreadsheets write TSV) when the whole file is valid that way; else plain TSV
+    (a quote is a character: ``"Best" coffee`` keeps its quotes) if that reads evenly."""
+    if _even(text, csv.QUOTE_MINIMAL) or not _even(text, csv.QUOTE_NONE):
+        return csv.QUOTE_MINIMAL
     return csv.QUOTE_NONE
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from lmtask.engine.notices import notice
+from lmtask.engine.notices import collected, notice
 
 CONTENT_FREE = ("N/A", "", "[MASK]")
 BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py)
@@ -105,7 +105,8 @@ def words_bias(
     key = (f"{seed}\x00" if seed else "") + "\x00".join(words)
     rng = random.Random(hashlib.sha256(key.encode()).digest())
     pseudo = [" ".join(rng.choices(words, k=length)) for _ in range(samples)]
-    p = np.exp(scorer.log_probs(pseudo)).mean(axis=0)
+    with collected():  # a pseudo-text cut to the window is no news to the user
+        p = np.exp(scorer.log_probs(pseudo)).mean(axis=0)
     return np.log(np.maximum(p, 1e-12))
 
 

@@ -240,7 +240,9 @@ async def run_classify(
     if result.contextual:
         from lmtask.engine.calibration import BATCH_MIN
 
-        warnings.append(f"calibration=batch needs at least {BATCH_MIN} texts in one request; "
+        mode = getattr(m.classifier, "calibration_mode", None)
+        how = f"calibration={mode}" if mode in ("batch", "words") else "this calibration"
+        warnings.append(f"{how} needs at least {BATCH_MIN} texts in one request; "
                         f"contextual calibration was used for these {len(texts)}")  # fmt: skip
     return ClassifyResponse(
         model=m.name, data=data, usage={"texts": len(texts), "tokens": sum(tokens)},

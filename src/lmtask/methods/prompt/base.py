@@ -126,7 +126,16 @@ class PromptClassifier(Classifier):
             return None
         if self.config.calibration == "auto":
             return None if self.chosen_calibration in (None, "none") else self.chosen_calibration
-        return self.config.calibration or self.task.calibration or "contextual"
+        mode = self.config.calibration or self.task.calibration or "contextual"
+        if mode == "words" and self.per_text_examples:  # only the task's (config refuses it)
+            return "contextual"
+        return mode
+
+    @property
+    def per_text_examples(self) -> bool:
+        """Whether texts get examples chosen for each one (few-shot select=nearest): calibration
+        from the call's texts (words) would then need one bias per text."""
+        return False
 
     @property
     def calibrating(self) -> bool:
@@ -148,7 +157,8 @@ class PromptClassifier(Classifier):
             groups.setdefault(ex, []).append(i)
         many = len(texts) >= BATCH_MIN
         modes = ["none", "contextual", "domain"] + (["batch"] if many else [])
-        modes += ["words"] if many and len(groups) == 1 else []
+        modes += ["words"] if many and not self.per_text_examples else []
+        scored_words = np.zeros_like(raw)
         scored: dict[str, np.ndarray] = {}
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx])
@@ -157,9 +167,9 @@ class PromptClassifier(Classifier):
             dom[idx] = calibrate(lp, domain_bias(self.lm, self.task, ex,
                                                  normalize=self.config.normalize))  # fmt: skip
             if "words" in modes:
-                scored["words"] = calibrate(lp, words_bias(self.scorer(ex), list(texts)))
-        scored |= {"none": raw, "contextual": cf, "domain": dom,
-                   "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
+                scored_words[idx] = calibrate(lp, words_bias(self.scorer(ex), list(texts)))
+        scored = {"none": raw, "contextual": cf, "domain": dom, "words": scored_words,
+                  "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
         scores = {
             mode: f1_score(list(labels), [names[j] for j in scored[mode].argmax(1)],
                            average="macro", labels=names, zero_division=0)
@@ -230,13 +240,6 @@ class PromptClassifier(Classifier):
         if sum(sizes) != len(texts):
             raise InputError(f"requests of {sum(sizes)} texts given with {len(texts)} texts")
         request_of = np.repeat(np.arange(len(sizes)), sizes)
-        if mode == "words" and len(groups) > 1:  # per-text examples (select=nearest)
-            if self.config.calibration == "words":
-                raise InputError(
-                    "calibration=words needs one prompt for all texts, and these texts get "
-                    "different in-context examples (select=nearest): use calibration=batch"
-                )
-            mode = "contextual"  # only the task's recommendation: calibrate each prompt
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
             if mode in PER_CALL:  # a request of too few texts: contextual instead
@@ -246,7 +249,7 @@ class PromptClassifier(Classifier):
                 if few:
                     lp[few] = calibrate(lp[few], self.bias(ex))
                 if mode == "words":
-                    self._words_calibrate(lp, ex, [texts[i] for i in idx], request_of[idx], sizes)
+                    self._words_calibrate(lp, ex, texts, idx, request_of, sizes)
             elif mode is not None:
                 lp = calibrate(lp, self.bias(ex))
             out[idx] = lp
@@ -260,15 +263,24 @@ class PromptClassifier(Classifier):
         return out
 
     def _words_calibrate(
-        self, lp: np.ndarray, ex: Examples, texts: list[str], request_of: Any, sizes: list[int]
+        self,
+        lp: np.ndarray,
+        ex: Examples,
+        texts: list[str],
+        idx: list[int],
+        request_of: np.ndarray,
+        sizes: list[int],
     ) -> None:
-        """Calibrate, in place, the rows of each request of enough texts by its words bias."""
-        for r in np.unique(request_of):
+        """Calibrate, in place, the rows ``lp`` (texts ``idx``, all with examples ``ex``) of
+        each request of enough texts: the words bias of *all* the request's texts, scored
+        with this prompt (a text that is itself an example gets other examples, so a
+        request can span a few prompts)."""
+        mine = request_of[idx]
+        for r in np.unique(mine):
             if sizes[r] >= BATCH_MIN:
-                rows = np.flatnonzero(request_of == r)
-                lp[rows] = calibrate(
-                    lp[rows], words_bias(self.scorer(ex), [texts[k] for k in rows])
-                )
+                request = [texts[i] for i in np.flatnonzero(request_of == r)]
+                rows = np.flatnonzero(mine == r)
+                lp[rows] = calibrate(lp[rows], words_bias(self.scorer(ex), request))
 
     def predict(self, texts: Sequence[str] | str, progress: bool = False) -> list[Prediction]:
         texts = check_texts(texts)

@@ -50,6 +50,14 @@ class FewShotConfig(PromptConfig):
         min=1,
     )
 
+    def check(self) -> None:
+        super().check()
+        if self.select == "nearest" and self.calibration == "words":
+            raise InputError(
+                "calibration=words needs one prompt for many texts, and select=nearest gives "
+                "each text its own examples: use calibration=batch or contextual"
+            )
+
 
 @register_method("few-shot")
 class FewShot(PromptClassifier):
@@ -57,6 +65,10 @@ class FewShot(PromptClassifier):
 
     config_class = FewShotConfig
     needs_training_data = True
+
+    @property
+    def per_text_examples(self) -> bool:
+        return self.config.select == "nearest"
 
     def __init__(
         self,
