@@ -38,7 +38,7 @@ from adhoc_code_pairs import CORPUS, GROUPS
 from lmtask.data import read_table
 from lmtask.engine.calibration import calibrate
 from lmtask.methods import build
-from results_md import write_section
+from results_md import choice_table, over_group, write_section
 
 OUT = Path(__file__).parent / "results" / "adhoc_wording_mix.json"
 HEADING = "## Two wordings averaged for ad-hoc labels (bench/adhoc_wording_mix.py)"
@@ -103,29 +103,11 @@ def render(results: dict[str, Any]) -> str:
         "distributions. Macro-F1 (accuracy); selection and test rows of prompt selection, "
         "code groups: 12 dev snippets a language (bench/adhoc_code_pairs.py's groups).",
         "",
-        "| model | rows | set | " + " | ".join(CHOICES) + " | majority |",
-        "|---" * (len(CHOICES) + 4) + "|",
     ]
-    mean: dict[tuple[str, str], dict[str, list[float]]] = {}
-    for key, r in results.items():
-        model, phase, name = key.split("|")
-        best = max(CHOICES, key=lambda c: r[c]["macro_f1"])
-        cells = [(f"**{r[c]['macro_f1']:.3f}**" if c == best else f"{r[c]['macro_f1']:.3f}")
-                 + f" ({r[c]['accuracy']:.3f})" for c in CHOICES]  # fmt: skip
-        lines.append(f"| {model} | {phase} | {name} | " + " | ".join(cells)
-                     + f" | {r[CHOICES[0]]['majority_macro_f1']:.3f} |")  # fmt: skip
-        group = "code groups" if name.startswith("code:") else phase
-        for c in CHOICES:
-            mean.setdefault((model, group), {}).setdefault(c, []).append(r[c]["macro_f1"])
-    lines += ["", "| model | rows | " + " | ".join(CHOICES) + " |", "|---" * (len(CHOICES) + 2)
-              + "|"]  # fmt: skip
-    for (model, group), m in sorted(mean.items()):
-        lines.append(f"| {model} | mean, {group} | "
-                     + " | ".join(f"{np.mean(m[c]):.3f}" for c in CHOICES) + " |")  # fmt: skip
-    sel = {c: np.mean([v for (mo, g), m in mean.items() if g == "selection" for v in m[c]])
-           for c in CHOICES}  # fmt: skip
-    worst = {c: min(v for (mo, g), m in mean.items() if g == "code groups" for v in m[c])
-             for c in CHOICES}  # fmt: skip
+    table, mean = choice_table(results, CHOICES)
+    lines += table
+    sel = over_group(mean, "selection", CHOICES)
+    worst = over_group(mean, "code groups", CHOICES, min)
     lines += [
         "",
         "Mean selection macro-F1 over both models and six sets: "

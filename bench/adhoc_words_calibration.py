@@ -43,7 +43,7 @@ import prompt_selection as ps
 from adhoc_wording_mix import _rows
 from lmtask.engine.calibration import batch_bias, calibrate, content_free_bias, words_bias
 from lmtask.methods import build
-from results_md import write_section
+from results_md import choice_table, over_group, write_section
 
 OUT = Path(__file__).parent / "results" / "adhoc_words_calibration.json"
 HEADING = "## Words calibration for ad-hoc labels (bench/adhoc_words_calibration.py)"
@@ -273,32 +273,15 @@ def render(results: dict[str, Any], work: Path = WORK) -> str:
         "pseudo-texts of random words of the set's rows (as many as their mean length). "
         "Macro-F1 (accuracy).",
         "",
-        "| model | rows | set | " + " | ".join(MODES) + " | majority |",
-        "|---" * (len(MODES) + 4) + "|",
     ]
-    mean: dict[tuple[str, str], dict[str, list[float]]] = {}
     spreads = {k: v for k, v in results.items() if k.startswith("spread|")}
     fast = results.get("speed")
     results = {k: v for k, v in results.items() if k.startswith(("qwen", "smol"))}
-    for key, r in results.items():
-        model, phase, name = key.split("|")
-        top = max(r[m]["macro_f1"] for m in MODES)
-        cells = [_cell(r[m]["macro_f1"], r[m]["macro_f1"] == top, r[m]["accuracy"]) for m in MODES]
-        lines.append(f"| {model} | {phase} | {name} | " + " | ".join(cells)
-                     + f" | {r[MODES[0]]['majority_macro_f1']:.3f} |")  # fmt: skip
-        group = "code groups" if name.startswith("code:") else phase
-        for m in MODES:
-            mean.setdefault((model, group), {}).setdefault(m, []).append(r[m]["macro_f1"])
-    lines += ["", "| model | rows | " + " | ".join(MODES) + " |", "|---" * (len(MODES) + 2) + "|"]
-    for (model, group), m in sorted(mean.items()):
-        lines.append(f"| {model} | mean, {group} | "
-                     + " | ".join(f"{np.mean(m[c]):.3f}" for c in MODES) + " |")  # fmt: skip
-    sel = {c: np.mean([v for (_, g), m in mean.items() if g == "selection" for v in m[c]])
-           for c in MODES}  # fmt: skip
-    test = {c: np.mean([v for (_, g), m in mean.items() if g == "test" for v in m[c]])
-            for c in MODES}  # fmt: skip
-    worst = {c: min(v for (_, g), m in mean.items() if g == "code groups" for v in m[c])
-             for c in MODES}  # fmt: skip
+    table, mean = choice_table(results, MODES)
+    lines += table
+    sel = over_group(mean, "selection", MODES)
+    test = over_group(mean, "test", MODES)
+    worst = over_group(mean, "code groups", MODES, min)
     lines += [
         "",
         "Mean selection macro-F1 over both models and six sets: "

@@ -1,9 +1,11 @@
-"""Shared by the bench scripts: replace one ``## `` section of bench/RESULTS.md in place."""
+"""Shared by the bench scripts: replace one ``## `` section of bench/RESULTS.md in place;
+the per-set table of choices (wordings, calibrations) that several of them print."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def write_section(out: Path, heading: str, section: str) -> None:
@@ -25,3 +27,43 @@ def write_section(out: Path, heading: str, section: str) -> None:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
     tmp.replace(out)
+
+
+def choice_table(
+    results: dict[str, Any], choices: tuple[str, ...]
+) -> tuple[list[str], dict[tuple[str, str], dict[str, list[float]]]]:
+    """Markdown rows for ``results`` (key ``model|phase|set`` -> choice -> metrics): each
+    choice's macro-F1 (accuracy), the best in bold, and the majority class's; then the mean
+    per model and group (phase, or "code groups" for sets named ``code:...``). Returns the
+    lines and those macro-F1s per (model, group) and choice."""
+    import numpy as np
+
+    lines = ["| model | rows | set | " + " | ".join(choices) + " | majority |",
+             "|---" * (len(choices) + 4) + "|"]  # fmt: skip
+    mean: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for key, r in results.items():
+        model, phase, name = key.split("|")
+        best = max(choices, key=lambda c: r[c]["macro_f1"])
+        cells = [(f"**{r[c]['macro_f1']:.3f}**" if c == best else f"{r[c]['macro_f1']:.3f}")
+                 + f" ({r[c]['accuracy']:.3f})" for c in choices]  # fmt: skip
+        lines.append(f"| {model} | {phase} | {name} | " + " | ".join(cells)
+                     + f" | {r[choices[0]]['majority_macro_f1']:.3f} |")  # fmt: skip
+        group = "code groups" if name.startswith("code:") else phase
+        for c in choices:
+            mean.setdefault((model, group), {}).setdefault(c, []).append(r[c]["macro_f1"])
+    lines += ["", "| model | rows | " + " | ".join(choices) + " |",
+              "|---" * (len(choices) + 2) + "|"]  # fmt: skip
+    for (model, group), m in sorted(mean.items()):
+        lines.append(f"| {model} | mean, {group} | "
+                     + " | ".join(f"{np.mean(m[c]):.3f}" for c in choices) + " |")  # fmt: skip
+    return lines, mean
+
+
+def over_group(mean: dict, group: str, choices: tuple[str, ...], agg: Any = None) -> dict:
+    """Each choice's macro-F1s of ``group`` (from :func:`choice_table`) over every model,
+    aggregated (default: the mean)."""
+    import numpy as np
+
+    agg = agg or np.mean
+    return {c: float(agg([v for (_, g), m in mean.items() if g == group for v in m[c]]))
+            for c in choices}  # fmt: skip

@@ -227,6 +227,9 @@ def test_batch_calibration_gets_whole_chunks(tmp_path, tiny_factory, monkeypatch
         _check_batch_calibration(info, 8)
     _check_batch_calibration(describe(SPEC, build_and_fit("zero-shot", None, labels="a,b",
                                                           model=tiny_factory())), 8)  # fmt: skip
+    words = build_and_fit("zero-shot:calibrate:words", None, labels="a,b", model=tiny_factory())
+    with pytest.raises(InputError, match="calibration=batch or words"):
+        _check_batch_calibration(describe(SPEC, words), 8)
 
 
 def test_bad_inputs_are_one_line_errors(tmp_path):
