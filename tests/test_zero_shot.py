@@ -95,3 +95,33 @@ def test_classify_helper(tiny_factory):
 def test_describe(clf):
     d = clf.describe()
     assert d["method"] == "zero-shot" and d["labels"] == ["positive", "negative", "angry"]
+
+
+def test_calibration_auto_chooses_on_labelled_texts_and_is_saved(tiny_factory, tmp_path):
+    """zero-shot:calibrate:auto is fitted on labelled texts (the factory asks for them),
+    keeps the calibration that scores best there, and an artifact keeps that choice."""
+    from lmtask.methods import build_and_fit
+    from lmtask.methods.prompt.zero_shot import ZeroShot
+
+    lm = tiny_factory()
+    texts = [f"text {i} about {w}" for i in range(10) for w in ("cats", "tax")]
+    labels = ["spam", "ham"] * 10
+    assert ZeroShot.trains_on({"calibration": "auto"}) and not ZeroShot.trains_on({})
+    with pytest.raises(InputError, match="needs labelled examples"):
+        build_and_fit("zero-shot:calibrate:auto", None, labels="spam,ham", model=lm)
+    unfit = lmtask.ZeroShot(labels="spam,ham", model=lm, calibrate=True, calibration="auto")
+    with pytest.raises(InputError, match="fit the classifier first"):
+        unfit.predict(["x"])
+    pool = lmtask.data.LabeledData(texts, labels, source="examples")
+    clf = build_and_fit("zero-shot:calibrate:auto", pool, labels="spam,ham", model=lm)
+    assert clf.chosen_calibration in ("none", "contextual", "domain", "batch", "words")
+    assert not clf.needs_training_data
+    again = lmtask.load(lmtask.save(clf, tmp_path / "art"), model=lm)
+    assert again.chosen_calibration == clf.chosen_calibration
+    np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts), rtol=1e-5)
+    many = lmtask.ZeroShot(labels="spam,ham", model=lm, calibration="auto")
+    assert many.fit(texts * 11, labels * 11).chosen_calibration is not None  # a sample of 200
+    with pytest.raises(InputError, match="learns nothing from examples"):
+        lmtask.ZeroShot(labels="spam,ham", model=lm).fit(texts, labels)
+    with pytest.raises(InputError, match="at least 4 labelled"):
+        lmtask.ZeroShot(labels="spam,ham", model=lm, calibration="auto").fit(texts[:2], labels[:2])

@@ -39,7 +39,8 @@ from lmtask.tasks import Task, resolve_task
 
 AUTO_NEEDS_FIT = (
     "calibration=auto chooses on labelled examples: fit the classifier first "
-    "(few-shot), or use calibration=contextual or domain"
+    "(fit(texts, labels); in the CLI, --examples FILE or rows of the data), or name one: "
+    "contextual, domain, batch or words"
 )
 Mode = Literal["score", "generate"]
 MODES: tuple[str, ...] = typing.get_args(Mode)  # the choices of PromptConfig.mode

@@ -5,8 +5,8 @@
 ``mode="generate"``: the seed tutorial's way: greedy generation, then the answer text is
 matched to a label (:mod:`lmtask.engine.answer_matching`); no match gives ``label=None`` and the
 model's words stay in ``raw``. ``calibrate=True`` calibrates the label scores (contextual
-unless ``calibration`` says domain or batch);
-``min_confidence=p`` abstains (label ``None``) below ``p``.
+unless ``calibration`` says domain, batch or words; ``calibration="auto"`` chooses one on
+labelled texts given to ``fit``); ``min_confidence=p`` abstains (label ``None``) below ``p``.
 
 Empty texts are classified like any other (the prompt simply has no text in it). Texts
 longer than the model's window are cut in the middle with a warning.
@@ -19,10 +19,15 @@ longer than the model's window are cut in the middle with a warning.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from lmtask.errors import InputError
 from lmtask.methods.base import register_method
 from lmtask.methods.prompt.base import MODES, PromptClassifier, PromptConfig
+
+AUTO_ROWS = 200  # labelled texts calibration="auto" chooses on (a stratified sample)
 
 __all__ = ["MODES", "ZeroShot", "ZeroShotConfig"]
 
@@ -41,3 +46,43 @@ class ZeroShot(PromptClassifier):
     """
 
     config_class = ZeroShotConfig
+
+    @property  # type: ignore[override]
+    def needs_training_data(self) -> bool:  # type: ignore[override]
+        """calibration="auto" before :meth:`fit` has chosen."""
+        return self.config.calibration == "auto" and self.chosen_calibration is None
+
+    @classmethod
+    def trains_on(cls, options: Mapping[str, Any], task: Any = None) -> bool:
+        """Only ``calibration="auto"`` learns something from labelled texts: which one."""
+        return str(options.get("calibration", "")) == "auto"
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> ZeroShot:
+        """With ``calibration="auto"``: choose none, contextual, domain, batch or words by
+        macro-F1 on these labelled texts (at most :data:`AUTO_ROWS`, a stratified sample);
+        without it there is nothing to learn and the call is refused."""
+        from lmtask.data import LabeledData, stratified_sample
+
+        if not (self.wants_calibration and self.config.calibration == "auto"):
+            raise InputError("zero-shot learns nothing from examples unless calibration=auto")
+        texts, labels = list(texts), [str(y) for y in labels]
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
+        unknown = sorted(set(labels) - set(self.labels))
+        if unknown:
+            raise InputError(f"labels {unknown} are not labels of the task {self.labels}")
+        if len(texts) < 2 * len(self.labels):
+            raise InputError(f"calibration=auto needs at least {2 * len(self.labels)} labelled "
+                             f"texts to choose on; got {len(texts)}")  # fmt: skip
+        if len(texts) > AUTO_ROWS:
+            rows = LabeledData(texts, labels, source="the labelled examples")
+            rows = stratified_sample(rows, AUTO_ROWS, seed=0)
+            texts, labels = rows.texts, rows.labels or []
+        self.choose_calibration(texts, labels)
+        return self
+
+    def artifact_state(self) -> dict[str, Any]:
+        return {"chosen_calibration": self.chosen_calibration}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.chosen_calibration = state.get("chosen_calibration")
