@@ -23,11 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lmtask.engine.calibration import AUTO_ROWS
 from lmtask.errors import InputError
 from lmtask.methods.base import register_method
 from lmtask.methods.prompt.base import MODES, PromptClassifier, PromptConfig
-
-AUTO_ROWS = 200  # labelled texts calibration="auto" chooses on (a stratified sample)
 
 __all__ = ["MODES", "ZeroShot", "ZeroShotConfig"]
 
