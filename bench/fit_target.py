@@ -47,6 +47,7 @@ def sample_file(name: str, n: int, work: Path) -> Path:
 def run_set(name: str, n: int, work: Path, budget_s: float, every: bool) -> dict[str, Any]:
     from lmtask import ladder
     from lmtask.ladder.auto import RUNGS
+    from lmtask.methods.factory import parse_spec
 
     data = sample_file(name, n, work)
     fit_dir, cmp_dir = work / f"{name}-fit", work / f"{name}-compare"
@@ -62,8 +63,13 @@ def run_set(name: str, n: int, work: Path, budget_s: float, every: bool) -> dict
                                specs, cmp_dir)  # fmt: skip
     cmp_s = time.perf_counter() - t0
     assert cmp.comparison is not None
-    by_spec = {r.spec: r.name for r in RUNGS}
-    rows = {by_spec.get(m["method"], m["method"]): {k: m[k] for k in ("accuracy", "macro_f1")}
+
+    def key(spec: str) -> str:  # compare writes specs in its own spelling
+        s = parse_spec(spec)
+        return json.dumps([s.name, s.options], sort_keys=True, default=str)
+
+    by_spec = {key(r.spec): r.name for r in RUNGS}
+    rows = {by_spec.get(key(m["method"]), m["method"]): {k: m[k] for k in ("accuracy", "macro_f1")}
             for m in cmp.comparison.methods}  # fmt: skip
     best = max(rows, key=lambda k: (rows[k]["macro_f1"], rows[k]["accuracy"]))
     best_tried = max(tried, key=lambda k: (rows[k]["macro_f1"], rows[k]["accuracy"]))
