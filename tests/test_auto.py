@@ -54,6 +54,14 @@ def test_plan_respects_budget_and_rows_per_class():
         auto._plan(train, n_eval=10, budget_s=5.0, probe=probe)
 
 
+def test_zero_shot_rung_chooses_a_calibration_only_with_two_rows_a_label():
+    rung = auto.RUNGS[[r.name for r in auto.RUNGS].index("zero-shot")]
+    two = lmtask.data.LabeledData(texts=["a"] * 4, labels=["x", "y"] * 2, source="t")
+    one = lmtask.data.LabeledData(texts=["a"] * 3, labels=["x", "y", "y"], source="t")
+    assert auto._spec(rung, two) == "zero-shot:calibrate:auto"
+    assert auto._spec(rung, one) == "zero-shot"
+
+
 def test_time_left_after_the_plan_adds_a_skipped_rung_re_estimated():
     """Rungs that ran 4x faster than estimated: a rung skipped for time now fits."""
     train = lmtask.data.LabeledData(texts=["a"] * 6, labels=["x", "y"] * 3, source="t")

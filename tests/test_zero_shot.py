@@ -123,5 +123,13 @@ def test_calibration_auto_chooses_on_labelled_texts_and_is_saved(tiny_factory, t
     assert many.fit(texts * 11, labels * 11).chosen_calibration is not None  # a sample of 200
     with pytest.raises(InputError, match="learns nothing from examples"):
         lmtask.ZeroShot(labels="spam,ham", model=lm).fit(texts, labels)
-    with pytest.raises(InputError, match="at least 4 labelled"):
-        lmtask.ZeroShot(labels="spam,ham", model=lm, calibration="auto").fit(texts[:2], labels[:2])
+    with pytest.raises(InputError, match="at least 2 labelled texts of each of 2"):
+        lmtask.ZeroShot(labels="spam,ham", model=lm, calibration="auto").fit(texts[:3], labels[:3])
+    # a task of more labels than the examples have: chosen on the labels they have
+    three = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="auto")
+    assert three.fit(texts, labels).chosen_calibration is not None
+    # naming auto asks for calibration, also with a task that does not calibrate; not in
+    # generate mode or with calibration off
+    assert lmtask.ZeroShot(task="sentiment", model=lm, calibration="auto").needs_training_data
+    assert not ZeroShot.trains_on({"calibration": "auto", "mode": "generate"})
+    assert not ZeroShot.trains_on({"calibration": "auto", "calibrate": False})

@@ -53,7 +53,8 @@ RUNGS = (
     Rung("majority", "majority", 1, "baseline"),
     # calibration chosen on the train rows (bench/adhoc_words_calibration.py: mean test
     # macro-F1 0.553 over 6 sets and 2 models, against 0.409 for the contextual default)
-    Rung("zero-shot", "zero-shot:calibrate:auto", 2, "prompt"),
+    # (with under 2 train rows of a label: plain zero-shot, see _spec)
+    Rung("zero-shot", "zero-shot:calibrate:auto", 0, "prompt"),
     Rung("few-shot-nearest", "few-shot:shots=8:select=nearest", 2, "prompt"),
     # An lm-features rung was tried in session 7 and taken out: on tweets it won on 90 dev
     # rows and lost 0.08 test macro-F1 to finetune (bench/RESULTS.md, "fit against compare").
@@ -124,6 +125,19 @@ def timed_probe(texts: list[str], model: Any, dtype: str = "auto") -> Probe:
     out.loss.backward()
     opt.step()
     return Probe(lm_text_s, time.perf_counter() - t0)
+
+
+def _spec(rung: Rung, train: LabeledData) -> str:
+    """The rung's spec for these train rows: a calibration is chosen (``calibrate:auto``)
+    only on 2 or more rows of each of 2 or more labels; plain zero-shot otherwise."""
+    counts = train.label_counts()
+    if "calibrate:auto" in rung.spec and (len(counts) < 2 or min(counts.values()) < 2):
+        return rung.spec.replace(":calibrate:auto", "")
+    return rung.spec
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def _plan(
@@ -227,16 +241,22 @@ def fit(
         est = estimate(rung, len(parts.train), n_eval, probe)
         say(f"[{i}] {rung.name} (about {est:.0f} s; {max(left, 0):.0f} s left)")
         rung_dir = out / "rungs" / rung.name
-        if (rung_dir / "manifest.json").is_file() and (rung_dir / "dev.json").is_file():
+        spec = _spec(rung, parts.train)
+        if (
+            (rung_dir / "manifest.json").is_file()
+            and (rung_dir / "dev.json").is_file()
+            and (_read(rung_dir / "spec.txt") == spec)
+        ):
             results.append(json.loads((rung_dir / "dev.json").read_text()))
             say(f"    {rung.name}: done in an earlier run, kept")
             continue
         t0 = time.perf_counter()
-        clf = build_and_fit(rung.spec, parts.train, task=task, labels=lbls,
+        clf = build_and_fit(spec, parts.train, task=task, labels=lbls,
                             model=rung.model or model, dtype=dtype)  # fmt: skip
         report = evaluate(clf, parts.dev, progress=progress)
         row = result_row(rung.name, report, clf, cmp_dir)
         save(clf, rung_dir, metrics={"dev_macro_f1": report.macro_f1})
+        write_atomic(rung_dir / "spec.txt", spec)
         write_atomic(rung_dir / "dev.json", json.dumps(row, default=str) + "\n")
         results.append(row)
         made[rung.name] = clf

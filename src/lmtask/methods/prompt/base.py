@@ -114,8 +114,11 @@ class PromptClassifier(Classifier):
 
     @property
     def wants_calibration(self) -> bool:
-        """Score mode and calibrate on: the config's choice, else the task's."""
+        """Score mode and calibrate on: the config's choice (naming a ``calibration`` asks
+        for one), else the task's."""
         chosen = self.config.calibrate
+        if chosen is None and self.config.calibration is not None:
+            chosen = True
         on = self.task.calibrate if chosen is None else chosen
         return self.config.mode == "score" and bool(on)
 
@@ -245,7 +248,7 @@ class PromptClassifier(Classifier):
             lp = self.scorer(ex).log_probs([texts[i] for i in idx], progress)
             if mode in PER_CALL:  # a request of too few texts: contextual instead
                 few = [k for k, i in enumerate(idx) if sizes[request_of[i]] < BATCH_MIN]
-                if few and self.config.calibration == mode:  # asked for, not the task's
+                if few and self.config.calibration in (mode, "auto"):  # not just the task's
                     warn_few_for_batch(min(sizes[request_of[idx[k]]] for k in few), mode)
                 if few:
                     lp[few] = calibrate(lp[few], self.bias(ex))

@@ -48,13 +48,16 @@ class ZeroShot(PromptClassifier):
 
     @property  # type: ignore[override]
     def needs_training_data(self) -> bool:  # type: ignore[override]
-        """calibration="auto" before :meth:`fit` has chosen."""
-        return self.config.calibration == "auto" and self.chosen_calibration is None
+        """calibration="auto" (in score mode, calibration on) before :meth:`fit` chose."""
+        auto = self.wants_calibration and self.config.calibration == "auto"
+        return auto and self.chosen_calibration is None
 
     @classmethod
     def trains_on(cls, options: Mapping[str, Any], task: Any = None) -> bool:
-        """Only ``calibration="auto"`` learns something from labelled texts: which one."""
-        return str(options.get("calibration", "")) == "auto"
+        """Only ``calibration="auto"`` learns something from labelled texts: which one (not
+        with calibration off or in generate mode)."""
+        auto = str(options.get("calibration", "")) == "auto"
+        return auto and options.get("calibrate") is not False and options.get("mode") != "generate"
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> ZeroShot:
         """With ``calibration="auto"``: choose none, contextual, domain, batch or words by
@@ -70,9 +73,10 @@ class ZeroShot(PromptClassifier):
         unknown = sorted(set(labels) - set(self.labels))
         if unknown:
             raise InputError(f"labels {unknown} are not labels of the task {self.labels}")
-        if len(texts) < 2 * len(self.labels):
-            raise InputError(f"calibration=auto needs at least {2 * len(self.labels)} labelled "
-                             f"texts to choose on; got {len(texts)}")  # fmt: skip
+        counts = {y: labels.count(y) for y in set(labels)}
+        if len(counts) < 2 or min(counts.values()) < 2:
+            raise InputError("calibration=auto needs at least 2 labelled texts of each of 2 "
+                             f"labels or more to choose on; got {counts}")  # fmt: skip
         if len(texts) > AUTO_ROWS:
             rows = LabeledData(texts, labels, source="the labelled examples")
             rows = stratified_sample(rows, AUTO_ROWS, seed=0)
