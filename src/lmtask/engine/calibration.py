@@ -36,6 +36,7 @@ from lmtask.engine.notices import collected, notice
 CONTENT_FREE = ("N/A", "", "[MASK]")
 BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py)
 AUTO_ROWS = 200  # labelled texts zero-shot's calibration="auto" chooses on (a sample)
+PER_CALL = ("batch", "words")  # calibrations whose bias comes from the texts of one call
 
 
 def content_free_bias(scorer: Any, inputs: tuple[str, ...] = CONTENT_FREE) -> np.ndarray:

@@ -203,11 +203,11 @@ class Cascade(Classifier):
         if self._slow is None and self._train_slow:
             raise LmtaskError("this cascade is not trained: call fit(texts, labels) first")
         if self._slow is None:
+            from lmtask.engine.calibration import PER_CALL
             from lmtask.methods.prompt.zero_shot import ZeroShot
 
-            # the unsure texts are a chosen subset: a batch bias over them would be skewed
-            per_call = self.task.calibration in ("batch", "words")
-            extra = {"calibration": "contextual"} if per_call else {}
+            # the unsure texts are a chosen subset: a bias estimated over them would be skewed
+            extra = {"calibration": "contextual"} if self.task.calibration in PER_CALL else {}
             self._slow = ZeroShot(task=self.task, model=self._model, dtype=self.dtype,
                                   batch_size=self.config.batch_size, **extra)  # fmt: skip
         return self._slow

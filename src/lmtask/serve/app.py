@@ -238,10 +238,10 @@ async def run_classify(
     if result.truncated:
         warnings.append("a text was longer than the model's window and was cut in the middle")
     if result.contextual:
-        from lmtask.engine.calibration import BATCH_MIN
+        from lmtask.engine.calibration import BATCH_MIN, PER_CALL
 
         mode = getattr(m.classifier, "calibration_mode", None)
-        how = f"calibration={mode}" if mode in ("batch", "words") else "this calibration"
+        how = f"calibration={mode}" if mode in PER_CALL else "this calibration"
         warnings.append(f"{how} needs at least {BATCH_MIN} texts in one request; "
                         f"contextual calibration was used for these {len(texts)}")  # fmt: skip
     return ClassifyResponse(

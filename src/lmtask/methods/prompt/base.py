@@ -20,6 +20,7 @@ from lmtask.config import Config, option
 from lmtask.engine.answer_matching import match_label
 from lmtask.engine.calibration import (
     BATCH_MIN,
+    PER_CALL,
     batch_bias,
     calibrate,
     content_free_bias,
@@ -46,7 +47,6 @@ Mode = Literal["score", "generate"]
 MODES: tuple[str, ...] = typing.get_args(Mode)  # the choices of PromptConfig.mode
 MAX_SCORERS = 8
 Examples = tuple[tuple[str, str], ...]
-PER_CALL = ("batch", "words")  # calibrations whose bias comes from the texts of one call
 
 
 @dataclass
@@ -74,7 +74,7 @@ class PromptConfig(Config):
         "answer over the texts classified together), words (the mean answer to pseudo-texts "
         "of random words from the texts classified together; one prompt for all texts); "
         f"batch and words use contextual for a call of under {BATCH_MIN} texts; or auto "
-        "(whichever scores best on held-out labelled examples: few-shot); none: as the task "
+        "(whichever scores best on labelled examples given to fit); none: as the task "
         "recommends, else contextual",
     )
     min_confidence: float = option(
@@ -163,7 +163,6 @@ class PromptClassifier(Classifier):
         modes = ["none", "contextual", "domain"] + (["batch"] if many else [])
         modes += ["words"] if many and not self.per_text_examples else []
         scored_words = np.zeros_like(raw)
-        scored: dict[str, np.ndarray] = {}
         for ex, idx in groups.items():
             lp = self.scorer(ex).log_probs([texts[i] for i in idx])
             raw[idx] = lp
