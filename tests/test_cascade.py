@@ -219,3 +219,23 @@ def test_a_prompt_member_keeps_its_own_model_after_save_and_load(tmp_path, smol)
     again = lmtask.load(lmtask.save(clf, tmp_path / "c"))
     assert again.slow.lm.name == smol.name
     np.testing.assert_allclose(again.predict_proba(TRAIN), clf.predict_proba(TRAIN), atol=1e-6)
+
+
+@pytest.mark.parametrize("calibration", ["batch", "words"])
+def test_a_per_call_calibrated_slow_member_uses_contextual(tmp_path, smol, calibration):
+    """The slow member sees only the texts the fast one is unsure of: a saved batch- or
+    words-calibrated member calibrates contextually there (said once), so a text's answer
+    does not depend on which other texts were unsure."""
+    from lmtask.engine.calibration import CalibrationWarning
+
+    slow = lmtask.ZeroShot(labels="positive,negative", model=smol, calibration=calibration)
+    folder = lmtask.save(slow, tmp_path / "slow")
+    with pytest.warns(CalibrationWarning, match="uses contextual calibration there"):
+        clf = build(f"cascade:fast=ngram:slow={folder}:threshold=1.0", labels="positive,negative")
+    assert clf.slow.calibration_mode == "contextual" and not clf.answers_depend_on_batch
+    clf.fit(TRAIN, GOLD)
+    texts = TRAIN * 3  # 18 texts: enough for batch or words calibration
+    alone = [clf.predict([t])[0].scores for t in texts[:2]]
+    together = [p.scores for p in clf.predict(texts)[:2]]
+    for a, b in zip(alone, together, strict=True):
+        assert a == pytest.approx(b, rel=1e-5)

@@ -44,3 +44,29 @@ def test_bad_members_are_refused():
 def test_members_from_a_spec_keep_their_plus_signs():
     cfg = parse_spec("prompt-ensemble:members=classify-as+start|no-list+start").config()
     assert cfg.members == ["classify-as+start", "no-list+start"]
+
+
+def test_calibration_auto_is_fitted_per_wording_and_saved(tiny_factory, tmp_path):
+    """prompt-ensemble:calibration=auto asks the factory for labelled texts, each wording
+    chooses its own calibration on them, and an artifact keeps the choices."""
+    from lmtask.methods import build_and_fit
+
+    lm = tiny_factory()
+    texts = [f"text {i} about {w}" for i in range(10) for w in ("cats", "tax")]
+    labels = ["spam", "ham"] * 10
+    spec = "prompt-ensemble:members=category+start|no-list+start:calibration=auto"
+    assert PromptEnsemble.trains_on(parse_spec(spec).options)
+    assert not PromptEnsemble.trains_on(parse_spec("prompt-ensemble:members=no-list+start").options)
+    with pytest.raises(InputError, match="needs labelled examples"):
+        build_and_fit(spec, None, labels="spam,ham", model=lm)
+    pool = lmtask.data.LabeledData(texts, labels, source="examples")
+    clf = build_and_fit(spec, pool, labels="spam,ham", model=lm)
+    chosen = [m.chosen_calibration for m in clf.members]
+    assert None not in chosen and not clf.needs_training_data
+    assert clf.describe()["chosen_calibrations"] == chosen
+    again = lmtask.load(lmtask.save(clf, tmp_path / "art"), model=lm)
+    assert [m.chosen_calibration for m in again.members] == chosen
+    np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts), rtol=1e-5)
+    plain = PromptEnsemble(labels="spam,ham", model=lm, members=["no-list+start"])
+    with pytest.raises(InputError, match="learns nothing from examples"):
+        plain.fit(texts, labels)

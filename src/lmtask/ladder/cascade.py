@@ -124,7 +124,7 @@ class Cascade(Classifier):
         if slow == "detector":
             self._slow = self._shipped(name, "lm-features", "slow")
         elif slow != "zero-shot" and not self._train_slow:
-            self._slow = self._load_member(Path(slow).expanduser(), "slow")
+            self._slow = _per_text(self._load_member(Path(slow).expanduser(), "slow"))
 
     @property
     def answers_depend_on_batch(self) -> bool:
@@ -194,7 +194,7 @@ class Cascade(Classifier):
             self.task = self.fast.task
         if self._train_slow:
             slow = build(self.config.slow, task=self.task, model=self._model, dtype=self.dtype)
-            self._slow = fit(slow, texts=texts, labels=labels)
+            self._slow = _per_text(fit(slow, texts=texts, labels=labels))
         return self
 
     @property
@@ -266,7 +266,7 @@ class Cascade(Classifier):
         clf.task, clf.dtype, clf._model = task, "auto", lm
         clf._train_fast = clf._train_slow = False
         clf.fast = _unpack("fast", state["fast"], tensors)
-        clf._slow = _unpack("slow", state["slow"], tensors) if "slow" in state else None
+        clf._slow = _per_text(_unpack("slow", state["slow"], tensors)) if "slow" in state else None
         return clf
 
     def describe(self) -> dict[str, Any]:
@@ -290,6 +290,30 @@ def combine(fast: np.ndarray, slow: np.ndarray, weight: float) -> np.ndarray:
     z = np.log(np.clip(fast, 1e-12, None)) + weight * np.log(np.clip(slow, 1e-12, None))
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
+
+
+def _per_text(clf: Classifier) -> Classifier:
+    """``clf`` (the slow member), set to contextual calibration if it calibrates per call.
+
+    The slow member is asked about a chosen subset of a call's texts, the ones the fast one is
+    unsure of: a bias estimated over them (batch or words calibration) would be skewed by that
+    choice, and would make a text's answer depend on the others'. So such a member uses
+    contextual calibration, as the cascade's zero-shot member does, and says so once.
+    """
+    from lmtask.engine.calibration import PER_CALL, CalibrationWarning
+    from lmtask.engine.notices import notice
+
+    switched = []
+    for part in getattr(clf, "members", None) or [clf]:  # a prompt ensemble's wordings
+        mode = getattr(part, "calibration_mode", None)
+        if mode in PER_CALL:
+            part.config.calibration = "contextual"
+            switched.append(mode)
+    if switched:
+        notice(f"the cascade asks its slow member ({clf.method_name}, calibration="
+               f"{switched[0]}) about the texts the fast one is unsure of only: it uses "
+               "contextual calibration there", CalibrationWarning, stacklevel=3)  # fmt: skip
+    return clf
 
 
 def _trains(spec: str, which: str) -> bool:

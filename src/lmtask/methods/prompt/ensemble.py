@@ -14,7 +14,7 @@ template and answer start, and keep its labels (and label words).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -80,6 +80,33 @@ class PromptEnsemble(PromptClassifier):
     def answers_depend_on_batch(self) -> bool:
         return any(m.answers_depend_on_batch for m in self.members)
 
+    @property  # type: ignore[override]
+    def needs_training_data(self) -> bool:  # type: ignore[override]
+        """calibration="auto" before :meth:`fit`: each wording chooses its own."""
+        return any(m.needs_training_data for m in self.members)
+
+    @classmethod
+    def trains_on(cls, options: Mapping[str, Any], task: Any = None) -> bool:
+        """As zero-shot: only ``calibration="auto"`` learns from labelled texts."""
+        return ZeroShot.trains_on(options, task)
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> PromptEnsemble:
+        """With ``calibration="auto"``: every wording chooses its calibration on these
+        labelled texts, as :meth:`ZeroShot.fit` does (so it may differ between wordings)."""
+        if not any(m.wants_calibration and m.config.calibration == "auto" for m in self.members):
+            raise InputError("prompt-ensemble learns nothing from examples unless calibration=auto")
+        texts, labels = list(texts), list(labels)
+        for member in self.members:
+            member.fit(texts, labels)
+        return self
+
+    def artifact_state(self) -> dict[str, Any]:
+        return {"members": [m.artifact_state() for m in self.members]}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for member, kept in zip(self.members, state.get("members") or [], strict=False):
+            member.restore_state(kept)
+
     def log_probs(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
         """(n, n_labels) log of the members' mean label probabilities."""
         texts = list(texts)
@@ -92,4 +119,7 @@ class PromptEnsemble(PromptClassifier):
         return np.log(np.maximum(total / len(self.members), 1e-300))
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "members": list(self.config.members)}
+        out = {**super().describe(), "members": list(self.config.members)}
+        if self.config.calibration == "auto":
+            out["chosen_calibrations"] = [m.chosen_calibration for m in self.members]
+        return out
