@@ -4,10 +4,10 @@ Each measurement is a fresh Python process, run ``--repeat`` times after one unt
 run (so the OS file cache is warm: "after the first run"); the median is reported:
 
 1. **library**: ``import lmtask.ladder`` + ``classifier_for(None, task="code-language")`` +
-   one prediction, timed inside the process (Python start-up excluded), and whether torch
-   was imported on the way;
+   one prediction call on two snippets (one the n-grams are unsure of), timed inside the
+   process (Python start-up excluded), and whether torch was imported on the way;
 2. **cli**: the whole ``python -m lmtask classify --task code-language --file <a folder>``
-   process, wall clock (start-up and imports included).
+   process (the folder holds the same two snippets), wall clock (start-up and imports included).
 
 ``--before-src`` names a ``src`` folder of an older lmtask (for example
 ``git archive HEAD src | tar -x -C /tmp/before``) to measure the same two things on it in
@@ -45,10 +45,14 @@ import sys, time, warnings
 t0 = time.perf_counter()
 from lmtask.ladder import classifier_for
 clf = classifier_for(None, task="code-language")
-label = clf.predict(["def f(x):\\n    return [i for i in range(x)]\\n"])[0].label
-print(time.perf_counter() - t0, "torch" in sys.modules, label)
+labels = [p.label for p in clf.predict([SURE, UNSURE])]
+print(time.perf_counter() - t0, "torch" in sys.modules, *labels)
 """
 SAMPLE = "def f(x):\n    return [i for i in range(x)]\n\nprint(f(3))\n"
+# Scala written like Kotlin: the n-grams are unsure of it (0.60 < 0.8), so a detector that
+# asks a second member (code-language's pair since session 11) loads it for this snippet.
+UNSURE = "val x = 1\nif (x > 0) {\n  println(x)\n}\n"
+LIBRARY = f"SURE, UNSURE = {SAMPLE!r}, {UNSURE!r}\n" + LIBRARY
 
 
 def _env(src: Path) -> dict[str, str]:
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / "some.py"
         sample.write_text(SAMPLE)
+        (Path(tmp) / "unsure.scala").write_text(UNSURE)
         res: dict[str, Any] = {"repeat": args.repeat,
                                "after": measure(ROOT / "src", sample, args.repeat)}  # fmt: skip
         if args.before_src:

@@ -48,6 +48,7 @@ from train_code_detector import OPTIONS
 
 HEADING = "## n-grams + LM features (bench/code_lm_features.py)"
 SHIPPED = "### The shipped pair on the test split (bench/code_lm_features.py --shipped)"
+EXTRA_JSON = Path(__file__).parent / "results" / "code_pool_l4_extra.json"
 CACHE = Path.home() / ".cache/lmtask-runs/code-lm-features"
 # The shipped head's run (--layers 2); the --layers 6 run was renamed code_lm_features_l6.json.
 JSON_OUT = Path(__file__).parent / "results" / "code_lm_features.json"
@@ -203,9 +204,18 @@ def pick_min_confidence(args: argparse.Namespace, target: float = 0.95) -> str:
         from code_pool import JSON_OUT as POOL_JSON
 
         best = {**json.loads(POOL_JSON.read_text())["pair train+pool"]["best"], "layers": 2}
+        if args.extra:  # the shipped pair since session 11: 4 layers, the cascade's defaults
+            chosen = json.loads(EXTRA_JSON.read_text())["pair train+pool+extra"]["best"]
+            best = {"C": chosen["C"], "threshold": 0.8, "weight": 1.0, "layers": 4}
+            probe = LmFeatures(task="code-language", layers=4)
+            x = features(probe, "train", train)
         pool = [json.loads(x) for x in (corpus / "pool-train.jsonl").read_text().splitlines()]
         x = np.concatenate([x, features(probe, "pool", pool)])
         train = train + pool
+        if args.extra:
+            extra = [json.loads(x) for x in (corpus / "extra-train.jsonl").read_text().splitlines()]
+            x = np.concatenate([x, features(probe, "extra-train", extra)])
+            train = train + extra
     ng = Ngram(task="code-language", **OPTIONS).fit([r["text"] for r in train],
                                                     [r["label"] for r in train])  # fmt: skip
     head = LmFeatures(task="code-language", layers=best.get("layers", 2), C=best["C"])
@@ -224,7 +234,7 @@ def pick_min_confidence(args: argparse.Namespace, target: float = 0.95) -> str:
     other = clf.predict_proba(not_code(100)).max(axis=1)
     return (
         f"- Dev only (`bench/code_lm_features.py --pick-min-confidence"
-        f"{' --pool' if args.pool else ''}`): `min_confidence` "
+        f"{' --pool' if args.pool else ''}{' --extra' if args.extra else ''}`): `min_confidence` "
         f"{k / 100:.2f} is the lowest at which the pair's answered dev snippets are at least "
         f"{target:.0%} right (coverage {kept.mean():.3f}, answered right "
         f"{right[kept].mean():.3f}); at it, {np.mean(other < k / 100):.0%} of 100 texts in no "
@@ -262,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shipped", action="store_true", help="time the shipped pair on test")
     ap.add_argument("--pick-min-confidence", action="store_true", help="dev only")
     ap.add_argument("--pool", action="store_true", help="pick: train on train + pool")
+    ap.add_argument(
+        "--extra",
+        action="store_true",
+        help="pick, with --pool: the shipped pair (4 layers, extra-train too)",
+    )
     args = ap.parse_args(argv)
     if args.pick_min_confidence:
         print(pick_min_confidence(args))

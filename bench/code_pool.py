@@ -13,6 +13,9 @@ packages), to see whether more packages would still help.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/code_pool.py
 
+With ``--extra`` (after ``lmtask datasets build code-languages --extra``), a third training
+side: train + pool + ``extra-train.jsonl`` (more windows of the train packages).
+
 Results: ``bench/results/code_pool.json`` (printed as a markdown table).
 """
 
@@ -59,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--layers", type=int, default=2, help="the LM layers the head reads")
     ap.add_argument("--json", type=Path, default=JSON_OUT)
     ap.add_argument("--curve", type=float, nargs="*", default=[0.25, 0.5, 0.75])
+    ap.add_argument("--extra", action="store_true",
+                    help="also train + pool + extra-train.jsonl (more windows of the train "
+                    "packages: lmtask.data.code.extra)")  # fmt: skip
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     corpus = Path(args.corpus)
@@ -69,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
                                      "train_packages": len(packages_of(train)),
                                      "pool_packages": len(packages_of(pool))}}  # fmt: skip
     rows_of = {"train": train, "train+pool": train + pool}
+    if args.extra:
+        extra = [json.loads(x) for x in (corpus / "extra-train.jsonl").read_text().splitlines()]
+        rows_of["train+pool+extra"] = train + pool + extra
+        out["sizes"]["extra"] = len(extra)
     probs: dict[str, np.ndarray] = {}
     labels: list[str] = []
     for name, data in rows_of.items():
@@ -95,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         x = {"train": features(probe, "train", train), "dev": features(probe, "dev", dev),
              "pool": features(probe, "pool", pool)}  # fmt: skip
         x["train+pool"] = np.concatenate([x["train"], x["pool"]])
+        if args.extra:
+            x["train+pool+extra"] = np.concatenate(
+                [x["train+pool"], features(probe, "extra-train", rows_of["train+pool+extra"][
+                    len(train) + len(pool):])])  # fmt: skip
         for name, data in rows_of.items():
             grid = pair_grid(probs[name], x[name], [r["label"] for r in data], x["dev"], gold,
                              labels, args.layers)  # fmt: skip

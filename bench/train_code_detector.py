@@ -29,6 +29,18 @@ detector and head are built this way:
     HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head --pool \
         --choice bench/results/code_pool_l4.json
 
+With ``--extra`` as well (after ``lmtask datasets build code-languages --extra``), the extra
+windows of the train packages (``extra-train.jsonl``, ``lmtask.data.code.extra``) join train
+at every step, and those of the dev packages (``extra-dev.jsonl``) join dev in the shipped
+models' training (dev choices: bench/code_pool.py ``--extra``). The shipped pair is
+built this way since session 11:
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/code_pool.py --layers 4 --extra --curve \
+        --json bench/results/code_pool_l4_extra.json
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --pool --extra
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/train_code_detector.py --lm-head --pool --extra \
+        --choice bench/results/code_pool_l4_extra.json
+
 4. ``--lm-head``: the ``lm-features`` head that ``cascade:slow=detector`` asks about the
    snippets the n-grams are unsure of, with the ``C`` bench/code_lm_features.py chose on dev,
    trained on train + dev, saved to src/lmtask/tasks/builtin/detectors/code-language.lm-features/.
@@ -66,8 +78,8 @@ def rows(side: str, corpus: Path = Path(code.DEFAULT_OUT)) -> list[dict[str, Any
         raise SystemExit("this script never reads the test split")
     path = corpus / (code.POOL_FILE if side == "pool" else f"{side}.jsonl")
     if not path.is_file():
-        raise SystemExit(f"no {path}: build it with `lmtask datasets build code-languages"
-                         + (" --pool`" if side == "pool" else "`"))  # fmt: skip
+        flag = " --pool" if side == "pool" else " --extra" if side.startswith("extra") else ""
+        raise SystemExit(f"no {path}: build it with `lmtask datasets build code-languages{flag}`")
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
@@ -127,7 +139,7 @@ def sweep() -> None:
     print(f"\nbest on dev macro: {best['options']} -> {SWEEP_OUT}")
 
 
-def lm_head(pool: bool = False, choice: Path | None = None) -> None:
+def lm_head(pool: bool = False, choice: Path | None = None, extra: bool = False) -> None:
     """The shipped lm-features head (``cascade:slow=detector``): the layers and ``C`` of
     bench/code_lm_features.py's last run (with ``pool``: bench/code_pool.py's, the pair
     trained on train + pool), chosen on dev; trained on train + dev (+ pool). Features are
@@ -137,11 +149,13 @@ def lm_head(pool: bool = False, choice: Path | None = None) -> None:
     from lmtask.methods.trained.lm_features import LmFeatures
 
     if pool:
-        chosen = json.loads((choice or POOL_JSON).read_text())["pair train+pool"]["best"]
+        key = "pair train+pool+extra" if extra else "pair train+pool"
+        chosen = json.loads((choice or POOL_JSON).read_text())[key]["best"]
         chosen = {"layers": 2, **chosen}
     else:
         chosen = json.loads(JSON_OUT.read_text())["dev"]["best"]
     sides = ["train", "dev", "pool"] if pool else ["train", "dev"]
+    sides += ["extra-train", "extra-dev"] if extra else []
     data = {side: rows(side) for side in sides}
     head = LmFeatures(task="code-language", layers=chosen.get("layers", 2), C=chosen["C"])
     x = np.concatenate([features(head, side, data[side]) for side in sides])
@@ -165,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sweep", action="store_true", help="the dev sweep of ngram options")
     ap.add_argument("--lm-head", action="store_true", help="train and save the lm-features head")
     ap.add_argument("--pool", action="store_true", help="train on pool-train.jsonl too")
+    ap.add_argument("--extra", action="store_true",
+                    help="train on extra-train.jsonl (and extra-dev.jsonl for the shipped "
+                    "models) too")  # fmt: skip
     ap.add_argument("--choice", type=Path, default=None,
                     help="--lm-head --pool: bench/code_pool.py's results to use")  # fmt: skip
     args = ap.parse_args(argv)
@@ -172,10 +189,12 @@ def main(argv: list[str] | None = None) -> None:
         sweep()
         return
     if args.lm_head:
-        lm_head(args.pool, args.choice)
+        lm_head(args.pool, args.choice, args.extra)
         return
     manifest = code.load_manifest(Path(code.DEFAULT_OUT))
     train, dev = rows("train") + (rows("pool") if args.pool else []), rows("dev")
+    train += rows("extra-train") if args.extra else []
+    dev_extra = rows("extra-dev") if args.extra else []
     on_train = fit(OPTIONS, train)
     scores = dev_scores(on_train, dev)
     th = pick_threshold(on_train, dev, TARGET_PRECISION)
@@ -183,19 +202,23 @@ def main(argv: list[str] | None = None) -> None:
           f"{scores['macro']:.3f}; min_confidence {th['t']:.2f} (dev coverage "
           f"{th['coverage']:.3f}, answered right {th['answered']:.3f})")  # fmt: skip
     t0 = time.perf_counter()
-    clf = fit(OPTIONS, train + dev, min_confidence=th["t"])
-    what = "train + pool + dev" if args.pool else "train + dev"
-    print(f"trained on {what} ({len(train) + len(dev)} snippets) in "
+    clf = fit(OPTIONS, train + dev + dev_extra, min_confidence=th["t"])
+    what = ("train + pool + dev" if args.pool else "train + dev") + (
+        " + their extra windows" if args.extra else ""
+    )
+    print(f"trained on {what} ({len(train) + len(dev) + len(dev_extra)} snippets) in "
           f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
     lmtask.save(clf, OUT, metrics={"dev_accuracy": scores["accuracy"],
                                    "dev_macro": scores["macro"], "dev_n": len(dev),
                                    "dev_coverage": th["coverage"], "note": "dev numbers of "
                                    "the same options trained on "
-                                   + ("train + pool" if args.pool else "train only")},
+                                   + ("train + pool" if args.pool else "train only")
+                                   + (" + extra-train" if args.extra else "")},
                 data={"source": f"lmtask.data.code builder {manifest.get('builder_version')} "
                       f"seed {manifest.get('seed')}: train + dev splits"
-                      + (" + the training-only pool" if args.pool else ""),
-                      "n": len(train) + len(dev)})  # fmt: skip
+                      + (" + the training-only pool" if args.pool else "")
+                      + (" + extra windows of train and dev packages" if args.extra else ""),
+                      "n": len(train) + len(dev) + len(dev_extra)})  # fmt: skip
     for old in OUT.glob("weights-*"):  # the weights of an earlier save
         if old.name != json.loads((OUT / "manifest.json").read_text())["weights"]["file"]:
             old.unlink()

@@ -87,7 +87,7 @@ def test_counts_columns_and_predictions(tmp_path):
     assert got_cpp == [p.scores["C++"] for p in want]
     manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
     assert manifest["status"] == "complete" and manifest["rows_out"] == 18
-    assert manifest["classifier"]["method"] == "ngram"
+    assert manifest["classifier"]["method"] == "cascade"
     assert manifest["output"]["probability_columns"]["C#"] == "p_C#"
     assert [len(e["files"]) for e in manifest["shards"].values()] == [1, 1, 1]
 
@@ -129,7 +129,10 @@ def test_resume_after_a_crash_skips_finished_shards(tmp_path, monkeypatch):
 
 def test_parquet_folder_and_artifact_classifier(tmp_path):
     rows = write_shards(tmp_path / "in", kind="parquet")
-    artifact = ClassifierSpec(artifact=str(builtin_detector("code-language")))
+    from lmtask.artifacts import save
+
+    saved = save(SPEC.build(), tmp_path / "pair")  # the task's default, saved
+    artifact = ClassifierSpec(artifact=str(saved))
     res = run_batch(str(tmp_path / "in"), tmp_path / "a", artifact)
     run_batch(str(tmp_path / "in" / "*.parquet"), tmp_path / "b", SPEC)  # a glob
     assert res.rows_out == len(rows)

@@ -113,3 +113,16 @@ def test_cli_builds_the_pool_when_asked(tmp_path, monkeypatch):
     res = CliRunner().invoke(app, [*args, "--pool"])
     assert res.exit_code == 0 and calls == ["build", "build", "pool"], res.output
     assert "training-only pool: 3 snippets" in res.output
+    calls.clear()
+
+    def fake_extra(folder, sides, log):
+        calls.append(f"extra {','.join(sides)}")
+        out = [folder / f"extra-{s}.jsonl" for s in sides]
+        for path in out:
+            path.write_text('{"text": "x"}\n' * 2)
+        return out
+
+    monkeypatch.setattr(cc, "build_extra", fake_extra)
+    res = CliRunner().invoke(app, [*args, "--extra"])
+    assert res.exit_code == 0 and calls == ["build", "extra train,dev"], res.output
+    assert "extra training windows: 2 snippets" in res.output

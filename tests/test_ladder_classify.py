@@ -1,4 +1,7 @@
-"""lmtask.ladder.classify: a built-in task's trained detector, unless a method is named."""
+"""lmtask.ladder.classify: a built-in task's trained detector, unless a method is named.
+
+code-language's detector is a pair: the n-gram model, and a head on the packaged 0.5B
+model's first 4 layers for the snippets the n-grams are unsure of."""
 
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ def test_code_language_ships_a_detector_that_knows_plain_snippets():
     folder = builtin_detector("code-language")
     assert folder is not None and builtin_detector("sentiment") is None
     clf = classifier_for(None, task="code-language")
-    assert clf.method_name == "ngram" and len(clf.labels) == 25
+    assert clf.method_name == "cascade" and len(clf.labels) == 25
+    assert (clf.fast.method_name, clf.slow.method_name) == ("ngram", "lm-features")
     preds = clf.predict([*SNIPPETS.values(), ""])
     assert [p.label for p in preds[:-1]] == list(SNIPPETS)
     assert preds[-1].label is None  # empty text: unknown, not a guess
@@ -29,7 +33,7 @@ def test_code_language_ships_a_detector_that_knows_plain_snippets():
 def test_options_apply_and_a_named_method_or_labels_bypass_the_detector(tiny_factory):
     clf = classifier_for(None, task="code-language", options={"min_confidence": 0.99})
     assert clf.config.min_confidence == 0.99
-    with pytest.raises(InputError, match="'shots' does not apply to ngram"):
+    with pytest.raises(InputError, match="'shots' does not apply to cascade"):
         classifier_for(None, task="code-language", options={"shots": 3})
     lm = tiny_factory()
     assert classifier_for("zero-shot", task="code-language", model=lm).method_name == "zero-shot"
@@ -45,7 +49,7 @@ def test_classifier_spec_builds_from_an_artifact_or_a_description(tmp_path):
     spec = ClassifierSpec(task="code-language")
     assert pickle.loads(pickle.dumps(spec)) == spec  # travels to Ray actors and workers
     clf = spec.build()
-    assert clf.method_name == "ngram"
+    assert clf.method_name == "cascade"
     from lmtask.artifacts import save
 
     save(clf, tmp_path / "code")
@@ -53,6 +57,9 @@ def test_classifier_spec_builds_from_an_artifact_or_a_description(tmp_path):
     texts = list(SNIPPETS.values())
     assert [p.scores for p in again.predict(texts)] == [p.scores for p in clf.predict(texts)]
     assert ClassifierSpec(artifact=str(tmp_path / "code")).name == "code"
+    unsure = "val x = 1\nif (x > 0) {\n  println(x)\n}\n"  # Scala, the n-grams unsure
+    assert clf.fast.predict_proba([unsure]).max() < clf.config.threshold
+    assert again.predict([unsure])[0].scores == pytest.approx(clf.predict([unsure])[0].scores)
     with pytest.raises(InputError, match="name a classifier"):
         ClassifierSpec(method="zero-shot")
 

@@ -148,3 +148,31 @@ def test_review_fixes_dtype_labels_empty_texts_threads(tiny_qwen):
     with ThreadPoolExecutor(4) as pool:  # one forward hook at a time per model
         together = list(pool.map(lambda t: pooled_states(fl, [t], 64)[0], texts * 5))
     np.testing.assert_allclose(np.array(together), np.array(alone * 5), atol=1e-5)
+
+
+def test_the_fast_path_equals_transformers_on_the_packaged_model():
+    """A packaged Qwen2 model on CPU runs its first layers in plain torch
+    (lmtask.models.fast_layers: no transformers import, for the code detector's load time);
+    tokens and features equal those of transformers' own layers."""
+    import subprocess
+    import sys
+
+    from lmtask.models.fast_layers import FastTokenizer
+    from lmtask.models.layers import _load_transformers
+    from lmtask.models.resolve import resolve_model
+
+    fast = load_first_layers("qwen2.5-coder-0.5b-instruct", 2, dtype="bfloat16")
+    assert isinstance(fast.tokenizer, FastTokenizer)
+    ref = _load_transformers(resolve_model("qwen2.5-coder-0.5b-instruct"), 2, torch.bfloat16,
+                             "cpu")  # fmt: skip
+    texts = [*TEXTS, "héllo wörld — 日本語 <|im_end|>\t\n  x", "fn main() {}\n" * 30]
+    for t in texts:
+        got = fast.tokenizer(t, add_special_tokens=False)["input_ids"]
+        assert got == ref.tokenizer(t, add_special_tokens=False)["input_ids"]
+    np.testing.assert_array_equal(pooled_states(fast, texts, 64, batch_size=3),
+                                  pooled_states(ref, texts, 64, batch_size=3))  # fmt: skip
+    code = ("import sys\nfrom lmtask.models.layers import load_first_layers\n"
+            "load_first_layers('qwen2.5-coder-0.5b-instruct', 2)\n"
+            "print('transformers' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

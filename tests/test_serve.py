@@ -107,7 +107,7 @@ def test_lm_classifier_counts_tokens_and_batches_like_one_at_a_time(lm_client):
 
 def test_models_info_health_metrics_docs(code_client):
     models = code_client.get("/v1/models").json()["data"]
-    assert models[0]["name"] == "code-language" and models[0]["method"] == "ngram"
+    assert models[0]["name"] == "code-language" and models[0]["method"] == "cascade"
     assert len(models[0]["labels"]) == 25 and models[0]["loaded"]
     info = code_client.get("/info").json()
     assert info["max_queue"] == 256 and info["max_input_chars"] == 20000

@@ -5,6 +5,7 @@ lmtask datasets export tweets tweets.jsonl
 lmtask datasets export fine-foods ff.jsonl    # fetched on demand (apt-get download, once)
 lmtask datasets build code-languages          # the code corpus, from package archives
 lmtask datasets build code-languages --pool   # and the training-only package pool
+lmtask datasets build code-languages --extra  # and more windows of the train/dev packages
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ def _build(
             "for training, never on dev or test; the shipped detector is trained with it)."
         ),
     ] = False,
+    extra: Annotated[
+        bool,
+        typer.Option(
+            help="Also cut more windows from the train and dev packages (extra-train.jsonl, "
+            "extra-dev.jsonl: for training only; the shipped detector is trained with them)."
+        ),
+    ] = False,
 ) -> None:
     """Build a corpus from package archives (downloads; resumable: a second run reuses them)."""
     from lmtask.data import code
@@ -113,8 +121,12 @@ def _build(
         folder = code.build(out or code.DEFAULT_OUT, sources, seed=seed, log=note)
         manifest = code.load_manifest(folder)
         pool_file = code.build_pool(folder, log=note) if pool else None
+        extra_files = code.build_extra(folder, ("train", "dev"), log=note) if extra else []
     Console().print(code.corpus_table(manifest))
     Console().print(f"written to {folder} (train.jsonl, dev.jsonl, test.jsonl, manifest.json)")
     if pool_file is not None:
         n = sum(1 for _ in pool_file.open())
         Console().print(f"training-only pool: {n} snippets in {pool_file}")
+    for path in extra_files:
+        n = sum(1 for _ in path.open())
+        Console().print(f"extra training windows: {n} snippets in {path}")

@@ -5,13 +5,14 @@
 small picklable value, so a Ray actor or a server worker can build the same classifier.
 
 A built-in task may ship a trained classifier (``lmtask.tasks.builtin_detector``: for
-``code-language`` a character n-gram model trained on the project's code corpus). When no
-method is named and the labels are the task's own, that detector answers; naming a method
-(``zero-shot``, ``few-shot``, ...) uses the language model as always.
+``code-language`` a character n-gram model trained on the project's code corpus, and a
+linear head on the default LM's first 4 layers for the snippets the n-grams are unsure of:
+:data:`PAIR`). When no method is named and the labels are the task's own, that detector
+answers; naming a method (``zero-shot``, ``few-shot``, ...) uses the language model as always.
 
 >>> clf = classifier_for(None, task="code-language")           # doctest: +SKIP
->>> clf.method_name                                            # doctest: +SKIP
-'ngram'
+>>> clf.method_name, clf.fast.method_name, clf.slow.method_name  # doctest: +SKIP
+('cascade', 'ngram', 'lm-features')
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from lmtask.errors import InputError
 from lmtask.methods import build_and_fit, check_options
 
 DEFAULT_METHOD = "zero-shot"
+# A built-in task that ships a detector and an lm-features head answers with both (the head
+# only for the texts the detector is unsure of): code-language, bench/RESULTS.md.
+PAIR = "cascade:slow=detector"
 
 
 def classifier_for(
@@ -44,7 +48,8 @@ def classifier_for(
 
     folder = builtin_detector(task) if method is None and labels is None else None
     if folder is not None and model is None:
-        clf = load(folder)
+        pair = builtin_detector(task, "lm-features") is not None
+        clf = build_and_fit(PAIR, task=task) if pair else load(folder)
         opts = {k: v for k, v in (options or {}).items() if v is not None}
         known = set(clf.config_class.option_names())
         if set(opts) - known - {"seed", "batch_size"}:

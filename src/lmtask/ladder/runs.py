@@ -149,8 +149,9 @@ def evaluate_spec(
 ) -> EvalRun:
     """One method spec on the data's rows; the report folder goes to ``out``.
 
-    ``method`` None is what ``classify`` does: a built-in task's trained detector (the
-    code-language n-gram model) when no labels or model are named, else zero-shot.
+    ``method`` None is what ``classify`` does: a built-in task's trained detector (for
+    code-language the n-grams and the LM-features head) when no labels or model are named,
+    else zero-shot.
     """
     if method is None:
         from lmtask.ladder.classify import DEFAULT_METHOD, classifier_for

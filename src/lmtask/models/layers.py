@@ -71,13 +71,28 @@ def load_first_layers(name: Any, layers: int, dtype: str = "auto") -> FirstLayer
 
 @functools.lru_cache(maxsize=2)
 def _load(name: str, layers: int, dtype: torch.dtype, device: str) -> FirstLayers:
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    """A packaged Qwen2/Llama model on CPU: :mod:`lmtask.models.fast_layers` (no transformers
+    import: the detector's pair loads in about a third of the time); else transformers."""
+    from lmtask.models.fast_layers import fast_config, load_fast
 
     res = resolve_model(name)
     if res.kind == "encoder":
         raise ModelNotFoundError(f"{res.name!r} is an encoder ({get_spec(res.name).description});"
                                  " lm-features reads the layers of a causal LM")  # fmt: skip
+    cfg = fast_config(res.source) if device == "cpu" and not res.is_hub else None
+    if cfg is None:
+        return _load_transformers(res, layers, dtype, device)
+    _check_layers(int(cfg["num_hidden_layers"]), layers, res.name)
+    tok, model = load_fast(res.source, layers, dtype)
+    return FirstLayers(res.name, res.source_hash or res.name, tok, model, layers)
+
+
+def _load_transformers(res: Any, layers: int, dtype: torch.dtype, device: str) -> FirstLayers:
+    """The first layers through transformers (any architecture, hub ids, GPUs)."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    name = res.name
     cfg = AutoConfig.from_pretrained(res.source)
     text_cfg = cfg.get_text_config()
     _check_layers(int(text_cfg.num_hidden_layers), layers, res.name)
