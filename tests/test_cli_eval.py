@@ -123,6 +123,14 @@ def test_datasets_list_and_export_errors(app, tmp_path):
         assert name in res.output
     res = _run(app, ["datasets", "export", "nope", tmp_path / "x.jsonl"])
     assert res.exit_code == 2 and "unknown dataset" in res.output
+    res = _run(app, ["datasets", "export", "tweets", tmp_path])  # a folder: no traceback
+    assert res.exit_code == 2 and "is a folder: name the .jsonl file" in res.output
+    res = _run(app, ["datasets", "export", "tweets", tmp_path / "t.csv"])  # JSONL only
+    assert res.exit_code == 2 and "name the file t.jsonl" in res.output
+    assert not (tmp_path / "t.csv").exists()
+    res = _run(app, ["datasets", "export", "tweets", "-"])  # stdout
+    rows = [json.loads(x) for x in res.stdout.split("\n") if x.startswith("{")]
+    assert res.exit_code == 0 and len(rows) > 1000 and set(rows[0]) == {"text", "label"}
 
 
 def test_datasets_export_bbc(app, tmp_path):

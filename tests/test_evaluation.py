@@ -258,3 +258,16 @@ def test_report_md_prints_no_accuracy_where_no_row_is_answered(tmp_path):
         json.loads((tmp_path / "report.json").read_text())["coverage_accuracy"][-1]["accuracy"]
         is None
     )
+
+
+def test_compare_refuses_two_methods_that_share_a_report_folder(tmp_path):
+    from lmtask.evaluation.compare import compare
+
+    built: list[str] = []
+
+    def builder(name):
+        return lambda: built.append(name) or Fixed(LABELS, _preds())
+
+    with pytest.raises(InputError, match="would share the report folder"):
+        compare([("majority", builder("a")), ("majority", builder("b"))], _data(), tmp_path)
+    assert built == [] and not any(tmp_path.iterdir())  # refused before any work

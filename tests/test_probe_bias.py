@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -114,6 +115,11 @@ def test_planted_bias_is_found_on_that_attribute_only(tmp_path):
     assert rates["gender-names"] > 0.5 and pvals["gender-names"] < 0.01
     assert all(r == 0 for a, r in rates.items() if a != "gender-names"), rates
     assert all(p == 1.0 for a, p in pvals.items() if a != "gender-names"), pvals
+    from lmtask.probe.bias import permutation_p
+
+    one_set = np.array([[[0.9, 0.1], [0.2, 0.8]]])  # 1 set, 2 groups: no test, not p = 1
+    assert permutation_p(one_set, 0, "x") is None
+    assert permutation_p(np.concatenate([one_set] * 3), 0, "x") is not None
     assert rep.flagged(0.0) == ["gender-names"]
     shift = rep.attributes["gender-names"]["group_shift"]
     assert shift["female"]["positive"] > 0 > shift["male"]["positive"]
@@ -171,6 +177,9 @@ def test_user_wordlist_extends_the_probe(tmp_path):
     rep = bias_probe(WordRule(), None, wordlists=[own], attributes=["pets", "age"],
                      per_attribute=5)  # fmt: skip
     assert list(rep.attributes) == ["pets", "age"] and rep.attributes["pets"]["pairs"] == 5
+    (own / "pets.yaml").write_text("name: pets\nslot: person\ngroups: {on: [my cat], off: [x]}\n")
+    with pytest.raises(InputError, match="read as a boolean or null"):
+        bias_probe(WordRule(), None, wordlists=[own], attributes=["pets"], per_attribute=5)
 
 
 @pytest.fixture(scope="module")

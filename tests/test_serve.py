@@ -445,3 +445,31 @@ def test_serve_cli_names_two_folders_of_one_name_apart(tmp_path, monkeypatch):
                                    str(tmp_path / "b" / "best")])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert [m.name for m in seen[0].state.models] == ["a-best", "b-best"]
+
+
+def test_the_bearer_scheme_is_case_insensitive():
+    c = client_for([ClassifierSpec(task="code-language")], api_key="s3cret")
+    try:
+        for head, code in (("bearer s3cret", 200), ("BEARER  s3cret", 200), ("Bearer s3", 401),
+                           ("Basic s3cret", 401), ("s3cret", 401)):  # fmt: skip
+            assert c.get("/info", headers={"Authorization": head}).status_code == code, head
+    finally:
+        c.__exit__(None, None, None)
+
+
+def test_serve_on_a_taken_port_is_a_one_line_error(monkeypatch):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+
+    started = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(k))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        res = CliRunner().invoke(app, ["serve", "--task", "code-language", "--port", str(port)])
+    assert res.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in res.output
+    assert "serving" not in res.output and not started

@@ -147,3 +147,20 @@ def test_every_built_in_task_ships_with_a_measured_number():
     for line in MEASURED.values():
         for number in [w.strip(",;()") for w in line.split() if w[:2] == "0."]:
             assert number in results, number
+
+
+@pytest.mark.parametrize(
+    "labels", ["[yes, no]", "[on, off]", "[true, false, other]", "{yes: {}, no: {}}",
+               "{'yes': [yes, sure], 'no': {}}", "[a, null]"],
+)  # fmt: skip
+def test_yaml_booleans_as_labels_are_refused_not_renamed(tmp_path, labels):
+    """Unquoted yes/no/on/off/true/false/null are YAML booleans or null: str() would make
+    them "True"/"False"/"None", another label than written (and scored on those words)."""
+    from lmtask.errors import TaskError
+
+    path = tmp_path / "t.yaml"
+    path.write_text(f'name: t\ntemplate: "{{text}}"\nlabels: {labels}\n')
+    with pytest.raises(TaskError, match="quote it"):
+        Task.from_file(path)
+    path.write_text("name: t\ntemplate: '{text}'\nlabels: ['yes', 'no']\ncalibrate: true\n")
+    assert Task.from_file(path).label_names == ["yes", "no"]

@@ -70,14 +70,23 @@ def _list_datasets() -> None:
 @datasets_app.command("export")
 def _export(
     name: Annotated[str, typer.Argument(help="Packaged dataset name.")],
-    path: Annotated[Path, typer.Argument(help="Output .jsonl file.")],
+    path: Annotated[Path, typer.Argument(help="Output .jsonl file, or - for stdout.")],
 ) -> None:
     """Write a packaged dataset as {"text", "label"} JSONL (fine-foods is fetched first if
     it is not here yet)."""
-    from lmtask.data import ensure_dataset, export_dataset
+    import json
+    import sys
+
+    from lmtask.data import ensure_dataset, export_dataset, load_dataset
 
     with library_errors():
         ensure_dataset(name, log=lambda m: note(m.removeprefix("lmtask: ")))
+        if str(path) == "-":
+            data = load_dataset(name)
+            for text, label in zip(data.texts, data.labels or [], strict=True):
+                row = {"text": text, "label": label}
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
         written = export_dataset(name, path)
     Console().print(f"wrote {written}")
 

@@ -94,12 +94,30 @@ def serve(
             text_model=None if (text_model or "").lower() == "none" else text_model,
         )  # fmt: skip
         app = create_app(specs, config)
+    _check_port(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         note(f"listening on {host}: reachable from other machines" +
              ("" if api_key else " without an API key"))  # fmt: skip
     note(f"lmtask serving {', '.join(s.name for s in specs)} at http://{host}:{port}/ "
          "(the model loads in the background; /healthz says when it is ready)")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """A one-line error now, rather than a "serving at" note and then uvicorn's own error,
+    when the address is taken or cannot be bound (port 0: any free port, nothing to check)."""
+    import socket
+
+    if not port:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            sock.bind(infos[0][4])
+    except OSError as e:
+        fail(f"cannot listen on {host}:{port}: {e.strerror or e} (is another server there? "
+             "pick another --port)")  # fmt: skip
 
 
 def _apart(specs: list) -> list:

@@ -52,7 +52,8 @@ def tune(
     calibrate: CalibrateOpt = None,
     min_confidence: MinConfOpt = None,
     test_size: Annotated[
-        float, typer.Option(help="Share of rows held out to measure the artifact (0: none).")
+        float,
+        typer.Option(min=0.0, help="Share of rows held out to measure the artifact (0: none)."),
     ] = 0.2,
     seed: SeedOpt = 0,
     text_column: TextColOpt = None,

@@ -313,7 +313,15 @@ def ensure_dataset(name: str, log: Callable[[str], None] | None = None) -> None:
 
 def export_dataset(name: str, path: str | os.PathLike[str]) -> Path:
     """Write a packaged dataset to ``path`` as ``{"text", "label"}`` JSONL (atomically)."""
-    return write_jsonl(load_dataset(name), path)
+    out = Path(path)
+    if out.is_dir():
+        raise InputError(
+            f"{out} is a folder: name the .jsonl file to write, e.g. {out / name}.jsonl"
+        )
+    if out.suffix.lower() != ".jsonl":
+        raise InputError(f"export writes JSONL: name the file {out.with_suffix('.jsonl').name} "
+                         f"(not {out.name!r})")  # fmt: skip
+    return write_jsonl(load_dataset(name), out)
 
 
 def _run(cmd: list[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:

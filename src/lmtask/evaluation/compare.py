@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lmtask.atomic import atomic_path, write_atomic
+from lmtask.errors import InputError
 from lmtask.evaluation.report import evaluate
 
 
@@ -108,6 +109,13 @@ def compare(
     """Build and evaluate each classifier on ``rows``; each report goes in a subfolder of
     ``out``, the side-by-side table in ``compare.json``, ``compare.md`` and ``compare.png``."""
     out = Path(out)
+    builders = list(builders)
+    seen: dict[str, str] = {}
+    for name, _ in builders:  # each report has its folder: a second one would overwrite it
+        if (folder := _folder_name(name)) in seen:
+            raise InputError(f"methods {seen[folder]!r} and {name!r} would share the report "
+                             f"folder {folder!r}: name each method once")  # fmt: skip
+        seen[folder] = name
     out.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     labels: list[str] = []

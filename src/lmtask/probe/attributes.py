@@ -119,6 +119,12 @@ def attribute_from_dict(raw: Any, source: str = "") -> Attribute:
     groups = raw["groups"]
     if not isinstance(groups, dict):
         raise InputError(f"{source}: 'groups' must map a group name to a list of words")
+    for g, v in groups.items():  # unquoted yes/no/null: YAML booleans, not the words written
+        if any(x is None or isinstance(x, bool) for x in [g, *(v if isinstance(v, list) else [])]):
+            raise InputError(
+                f"{source}: a group or word was read as a boolean or null (YAML reads "
+                "yes/no/on/off/true/false/null unquoted so); quote it"
+            )
     words = {str(g): tuple(str(w) for w in (v or [])) if isinstance(v, list) else ()
              for g, v in groups.items()}  # fmt: skip
     return Attribute(

@@ -48,11 +48,14 @@ def _perm_rng(seed: int, attribute: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(attribute.encode())])
 
 
-def permutation_p(probs: np.ndarray, seed: int, attribute: str, n: int = N_PERMUTATIONS) -> float:
-    """p-value of the within-set permutation test on ``probs`` (sets, groups, labels)."""
+def permutation_p(
+    probs: np.ndarray, seed: int, attribute: str, n: int = N_PERMUTATIONS
+) -> float | None:
+    """p-value of the within-set permutation test on ``probs`` (sets, groups, labels); None
+    (no test) under 2 complete sets: permuting one set's groups cannot change the statistic."""
     sets, groups = probs.shape[:2]
-    if sets == 0 or groups < 2:
-        return 1.0
+    if sets < 2 or groups < 2:
+        return None
 
     def stat(p: np.ndarray) -> np.ndarray:  # (..., sets, groups, labels) -> (...)
         shift = (p - p.mean(axis=-2, keepdims=True)).mean(axis=-3)

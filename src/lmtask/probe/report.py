@@ -74,7 +74,7 @@ class BiasReport:
         for name, a in self.attributes.items():
             lines.append(
                 f"| {name} | {a['pairs']} | {a['flips']} | {a['flip_rate']:.3f} | "
-                f"{a['max_change']:.3f} | {a['p_value']:.4f}{' *' if a['p_value'] < ALPHA else ''}"
+                f"{a['max_change']:.3f} | {_p_text(a['p_value'])}"
                 f" | {_most_shifted(a)} |"
             )
         for name, a in self.attributes.items():
@@ -114,11 +114,16 @@ class BiasReport:
             left = col in ("attribute", "most shifted")
             table.add_column(col, justify="left" if left else "right")
         for name, a in self.attributes.items():
-            star = " *" if a["p_value"] < ALPHA else ""
             table.add_row(name, str(a["pairs"]), f"{a['flip_rate']:.3f}", f"{a['max_change']:.3f}",
-                          f"{a['p_value']:.4f}{star}", _most_shifted(a))  # fmt: skip
+                          _p_text(a["p_value"]), _most_shifted(a))  # fmt: skip
         table.caption = f"* p < {ALPHA}; {self.n_texts} texts in {self.wall_s:.1f} s"
         return table
+
+
+def _p_text(p: float | None) -> str:
+    """A p-value as the tables show it: 4 decimals and a star below ALPHA; "n/a" with no test
+    (under 2 complete counterfactual sets)."""
+    return "n/a" if p is None else f"{p:.4f}{' *' if p < ALPHA else ''}"
 
 
 def _most_shifted(a: dict[str, Any]) -> str:

@@ -251,12 +251,12 @@ async def run_classify(
 
 
 def require_key(request: Request) -> None:
-    """With ``--api-key``, 401 unless ``Authorization: Bearer KEY``."""
+    """With ``--api-key``, 401 unless ``Authorization: Bearer KEY`` (the scheme in any case)."""
     key = request.app.state.config.api_key
     if not key:
         return
-    given = request.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {key}".encode()):
+    scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
         raise HTTPException(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
 
 

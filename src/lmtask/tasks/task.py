@@ -161,6 +161,7 @@ class Task:
         if raw is None:
             raise TaskError("a task needs 'labels'")
         labels: list[Label] = []
+        _check_plain_names(raw)
         if isinstance(raw, Mapping):
             for name, spec in raw.items():
                 spec = spec or {}
@@ -295,6 +296,22 @@ def read_yaml_or_json(path: Path, what: str, error: type[Exception]) -> Any:
     except (json.JSONDecodeError, yaml.YAMLError) as e:
         kind = "JSON" if path.suffix == ".json" else "YAML"
         raise error(f"{what} {path} is not valid {kind}: {e}") from None
+
+
+def _check_plain_names(raw: Any) -> None:
+    """Refuse label names and words (of ``labels:`` as read) that YAML read as booleans or
+    null: ``yes``, ``no``, ``on``, ``off``, ``true``, ``false`` and ``null`` unquoted are not
+    text in YAML, and ``str()`` of them ("True", "None") would be another label than written."""
+    names = list(raw) if isinstance(raw, (Mapping, list)) else []
+    for spec in raw.values() if isinstance(raw, Mapping) else ():
+        words = spec.get("words") if isinstance(spec, Mapping) else spec
+        names += words if isinstance(words, list) else [words] if isinstance(words, bool) else []
+    for n in names:
+        if n is None or isinstance(n, bool):
+            raise TaskError(
+                f"a label or label word was read as {n!r}: YAML reads yes/no/on/off/true/false "
+                "and null unquoted as booleans or null; quote it, e.g. labels: ['yes', 'no']"
+            )
 
 
 def validate_labels(names: Sequence[str]) -> None:
