@@ -187,11 +187,13 @@ def test_weights_saved_as_torch_tensors_still_load(fitted, tmp_path):
     assert np.array_equal(again.predict_proba(texts), fitted.predict_proba(texts))
 
 
-def test_the_code_language_detector_builds_and_predicts_without_torch(tmp_path):
+def test_the_code_language_ngrams_build_and_predict_without_torch(tmp_path):
+    """The n-grams alone (``cascade:threshold=0``: the head is never asked) need no torch; the
+    default pair imports it (for the head) when it is built."""
     code = (
         "import sys; from lmtask.ladder import classifier_for; "
-        "clf = classifier_for(None, task='code-language'); "
-        "print(clf.method_name, clf.predict(['#include <stdio.h>\\nint main(void) {\\n"
+        "clf = classifier_for('cascade:threshold=0', task='code-language'); "
+        "print(clf.fast.method_name, clf.predict(['#include <stdio.h>\\nint main(void) {\\n"
         '  printf("hi\\\\n");\\n  return 0;\\n}\'])[0].label, '
         "[m for m in ('torch', 'transformers', 'peft', 'sklearn') if m in sys.modules])"
     )

@@ -6,7 +6,7 @@
 ('code-language', False)
 >>> served.load(ServeConfig(max_wait_ms=1))      # builds the classifier, starts its batcher
 >>> served.info()["method"], served.loaded
-('ngram', True)
+('cascade', True)
 >>> served.close()
 """
 
