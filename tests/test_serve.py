@@ -473,3 +473,11 @@ def test_serve_on_a_taken_port_is_a_one_line_error(monkeypatch):
         res = CliRunner().invoke(app, ["serve", "--task", "code-language", "--port", str(port)])
     assert res.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in res.output
     assert "serving" not in res.output and not started
+
+
+def test_a_request_of_prose_to_the_code_detector_is_told_so(code_client):
+    prose = "The committee met on Tuesday, and it agreed to publish the report by the end of May."
+    r = code_client.post("/v1/classify", json={"input": [CODE["Go"], prose]}).json()
+    assert r["data"][1]["label"] and any("1 of 2 text(s) read as prose" in w for w in r["warnings"])
+    r = code_client.post("/v1/classify", json={"input": CODE["Go"]}).json()
+    assert not r["warnings"]

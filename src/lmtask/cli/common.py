@@ -86,9 +86,11 @@ def note(line: str, flags: dict[str, str] | None = None) -> None:
 @contextlib.contextmanager
 def shown_truncations() -> Iterator[None]:
     """Show the library's own warnings on stderr, each once: texts cut to the model window,
-    batch calibration falling back to contextual for too few texts."""
+    batch calibration falling back to contextual for too few texts, texts that are not code
+    given to a code detector."""
     from lmtask.engine.calibration import CalibrationWarning
     from lmtask.engine.prompting import TruncationWarning
+    from lmtask.ladder.cascade import NotCodeWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -96,7 +98,7 @@ def shown_truncations() -> Iterator[None]:
     shown: set[str] = set()
     for w in caught:
         if (
-            issubclass(w.category, (TruncationWarning, CalibrationWarning))
+            issubclass(w.category, (TruncationWarning, CalibrationWarning, NotCodeWarning))
             and str(w.message) not in shown
         ):
             shown.add(str(w.message))

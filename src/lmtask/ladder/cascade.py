@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from lmtask.config import Config, option
+from lmtask.engine.notices import notice
 from lmtask.errors import ArtifactError, InputError, LmtaskError
 from lmtask.inputs import check_texts
 from lmtask.methods.base import Classifier, get_method, register_method
@@ -37,7 +38,11 @@ from lmtask.methods.baseline.ngram import looks_binary
 from lmtask.prediction import Prediction
 from lmtask.tasks import Task, builtin_detector, resolve_task
 
-__all__ = ["Cascade", "CascadeConfig", "combine"]
+__all__ = ["Cascade", "CascadeConfig", "NotCodeWarning", "combine"]
+
+
+class NotCodeWarning(UserWarning):
+    """Texts given to a code-language classifier read as prose or a table, not code."""
 
 
 @dataclass
@@ -65,6 +70,10 @@ class CascadeConfig(Config):
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this final probability", min=0.0, max=1.0
     )
+    warn_not_code: bool = option(
+        False, "say when texts read as prose or a table, not code (a code task's answer "
+        "for them is a guess); the answers stay as they are",
+    )  # fmt: skip
 
     def check(self) -> None:
         super().check()
@@ -236,10 +245,22 @@ class Cascade(Classifier):
         if len(unsure) and self.config.weight > 0:
             slow = self._proba(self.slow, [texts[i] for i in unsure])
             p[unsure] = combine(p[unsure], slow, self.config.weight)
+        for note in self.input_notes(texts):
+            notice(note, NotCodeWarning, stacklevel=2)
         names, least = self.labels, self.config.min_confidence
         return [Prediction(None if no or row.max() < least else names[int(row.argmax())],
                            dict(zip(names, map(float, row), strict=True)))
                 for row, no in zip(p, blank, strict=True)]  # fmt: skip
+
+    def input_notes(self, texts: Sequence[str]) -> list[str]:
+        """With ``warn_not_code``: how many of ``texts`` read as prose or a table."""
+        if not self.config.warn_not_code:
+            return []
+        from lmtask.data.code.notcode import not_code
+
+        n = sum(not_code(t) for t in texts)
+        return [f"{n} of {len(texts)} text(s) read as prose or a table, not code: their "
+                "language is a guess"] if n else []  # fmt: skip
 
     # -- artifacts ----------------------------------------------------------------------
     def artifact_state(self) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from lmtask.methods import build_and_fit, check_options
 DEFAULT_METHOD = "zero-shot"
 # A built-in task that ships a detector and an lm-features head answers with both (the head
 # only for the texts the detector is unsure of): code-language, bench/RESULTS.md.
-PAIR = "cascade:slow=detector"
+PAIR = "cascade:slow=detector:warn_not_code"
 
 
 def classifier_for(

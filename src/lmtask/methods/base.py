@@ -166,6 +166,11 @@ class Classifier(ABC):
         """Inverse of :meth:`artifact_state` (see :mod:`lmtask.artifacts`)."""
         return cls(task=task, model=lm, config=cls.config_class(**config))
 
+    def input_notes(self, texts: Sequence[str]) -> list[str]:
+        """What a user should know about these texts as input (e.g. a code detector: "3
+        texts read as prose"); the server adds them to a reply's warnings. Default: none."""
+        return []
+
     def describe(self) -> dict[str, Any]:
         return {"method": self.method_name, "task": self.task.name if self.task else None,
                 "labels": self.labels if self.task else []}  # fmt: skip

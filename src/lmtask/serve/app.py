@@ -244,6 +244,8 @@ async def run_classify(
         how = f"calibration={mode}" if mode in PER_CALL else "this calibration"
         warnings.append(f"{how} needs at least {BATCH_MIN} texts in one request; "
                         f"contextual calibration was used for these {len(texts)}")  # fmt: skip
+    notes = getattr(m.classifier, "input_notes", None)  # any object with predict serves
+    warnings += notes(texts) if notes is not None else []
     return ClassifyResponse(
         model=m.name, data=data, usage={"texts": len(texts), "tokens": sum(tokens)},
         warnings=warnings,
