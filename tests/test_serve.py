@@ -379,6 +379,16 @@ def test_table_upload_and_reports(code_client, tmp_path):
     assert float(rows[1]["p_SQL"]) > 0.5
     bad = code_client.post("/v1/classify/table", json={"content": csv_text, "text_column": "x"})
     assert bad.status_code == 422 and "'x'" in bad.json()["detail"]
+    # the file's other columns come back, to join the results on
+    with_ids = "id,code,owner\n" + "".join(
+        f'{n},"' + v.replace('"', '""') + f'",team{n}\n' for n, v in enumerate(CODE.values())
+    )
+    r = code_client.post("/v1/classify/table", json={"content": with_ids, "text_column": "code"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert list(rows[0])[:4] == ["code", "id", "owner", "label"]
+    assert [(row["id"], row["owner"]) for row in rows] == [
+        (str(n), f"team{n}") for n in range(len(CODE))
+    ]
     assert code_client.get("/v1/reports").status_code == 404  # none served
 
 

@@ -99,6 +99,24 @@ def test_the_page_classifies_a_text_typed_into_the_form(server, browser):
         browser.save_screenshot(shot)
 
 
+def test_the_page_classifies_a_file_with_multi_line_texts(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    upload = tmp_path / "snippets.csv"
+    upload.write_text('id,code\n1,"def f(x):\n    return x"\n2,"SELECT a\nFROM b;"\n')
+    wait = WebDriverWait(browser, 30)
+    browser.get(server + "/")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "model"), "code-language"))
+    tabs = browser.find_elements(By.CSS_SELECTOR, ".tab")
+    next(t for t in tabs if t.get_attribute("data-tab") == "table").click()
+    browser.find_element(By.ID, "table-file").send_keys(str(upload))
+    browser.find_element(By.ID, "table-btn").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "rows classified"))
+    assert browser.find_element(By.ID, "status").text == "2 rows classified"  # not 4 lines
+
+
 def test_the_page_shows_a_report_folder(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec

@@ -50,6 +50,8 @@ class LabeledData:
     label_column: str | None = None
     guessed: list[str] = field(default_factory=list)  # how columns were chosen
     notes: list[str] = field(default_factory=list)  # anything else worth telling the user
+    # the file's other columns, row by row (ids to join results back on): what read_table saw
+    extra: dict[str, list[str | None]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -61,7 +63,9 @@ class LabeledData:
     def subset(self, indices: Sequence[int]) -> LabeledData:
         """The rows at ``indices`` (same source and columns)."""
         labels = None if self.labels is None else [self.labels[i] for i in indices]
-        return replace(self, texts=[self.texts[i] for i in indices], labels=labels, notes=[])
+        extra = {c: [v[i] for i in indices] for c, v in self.extra.items()}
+        return replace(self, texts=[self.texts[i] for i in indices], labels=labels, notes=[],
+                       extra=extra)  # fmt: skip
 
 
 def _lazy(module: str, what: str, pip: str) -> Any:
@@ -284,9 +288,11 @@ def read_table(
                 f"{p}: {len(empty)} row(s) have an empty label in column {label_column!r} "
                 f"({_rows_list(where, empty)}); fill them in or delete those rows"
             )
+    kept = {text_column, label_column if need_labels else None}
     return LabeledData(
         texts=[t for t in texts if t is not None],
         labels=labels,
+        extra={c: [_cell(r.get(c)) for r in rows] for c in columns if c not in kept},
         source=str(p),
         text_column=text_column,
         label_column=label_column if need_labels else None,

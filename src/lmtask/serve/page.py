@@ -65,9 +65,10 @@ def register(app: FastAPI, auth: list[Any]) -> None:
 
     @app.post("/v1/classify/table", tags=["page"], dependencies=auth)
     async def classify_table(body: TableRequest, request: Request) -> Response:
-        """A CSV/JSONL file's rows classified: a CSV of the text (and gold label) column, the
-        predicted ``label`` (``predicted_label`` when the file has a ``label`` column) and
-        one ``p_<label>`` probability column per label."""
+        """A CSV/JSONL file's rows classified: a CSV of the text column, the file's other
+        columns (ids to join on), its gold label column if any, the predicted ``label``
+        (``predicted_label`` when the file has a ``label`` column) and one ``p_<label>``
+        probability column per label."""
         from lmtask.data import read_table
 
         m = find_model(request, body.model)
@@ -91,14 +92,20 @@ def register(app: FastAPI, auth: list[Any]) -> None:
         w = csv.writer(out)
         gold = [data.label_column] if data.labels is not None else []
         predicted = "predicted_label" if "label" in gold else "label"
-        w.writerow([data.text_column or "text", *gold, predicted, *(f"p_{lb}" for lb in labels)])
+        extra = [c for c in data.extra if c not in (predicted, *(f"p_{lb}" for lb in labels))]
+        w.writerow([data.text_column or "text", *extra, *gold, predicted,
+                    *(f"p_{lb}" for lb in labels)])  # fmt: skip
         for n, (text, r) in enumerate(zip(data.texts, results, strict=True)):
-            row = [text, *([data.labels[n]] if data.labels is not None else []), r.label or ""]
+            gold_cell = [data.labels[n]] if data.labels is not None else []
+            row = [text, *(data.extra[c][n] or "" for c in extra), *gold_cell, r.label or ""]
             w.writerow(row + [f"{r.scores.get(lb, 0.0):.6f}" for lb in labels])
         return Response(
             out.getvalue(),
             media_type="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="predictions.csv"'},
+            headers={
+                "Content-Disposition": 'attachment; filename="predictions.csv"',
+                "X-Lmtask-Rows": str(len(data.texts)),
+            },  # fmt: skip
         )
 
     @app.get("/v1/reports", tags=["page"], dependencies=auth)

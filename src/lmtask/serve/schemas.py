@@ -51,7 +51,7 @@ class TableRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str | None = None
-    format: Literal["csv", "jsonl"] = "csv"
+    format: Literal["csv", "tsv", "jsonl"] = "csv"
     content: str = Field(..., description="the file's text")
     text_column: str | None = Field(None, description="default: guessed like the CLI does")
 

@@ -122,14 +122,15 @@ $("table-btn").addEventListener("click", async () => {
   status(`classifying ${f.name}...`);
   try {
     const body = { model: $("model").value, content: await f.text(),
-      format: /\.(jsonl|ndjson)$/i.test(f.name) ? "jsonl" : "csv" };
+      format: /\.(jsonl|ndjson)$/i.test(f.name) ? "jsonl" : /\.tsv$/i.test(f.name) ? "tsv" : "csv" };
     if ($("table-column").value.trim()) body.text_column = $("table-column").value.trim();
-    const text = await (await api("/v1/classify/table", body)).text();
+    const res = await api("/v1/classify/table", body);
+    const text = await res.text();
     const link = $("table-download");
     link.href = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
     link.hidden = false;
     $("table-preview").replaceChildren(csvPreview(text, 10));
-    status(`${text.split("\n").length - 2} rows classified`);
+    status(`${res.headers.get("X-Lmtask-Rows")} rows classified`);  // a text may span lines
   } catch (e) { status(e.message, true); }
   $("table-btn").disabled = false;
 });
