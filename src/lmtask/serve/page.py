@@ -105,7 +105,7 @@ def register(app: FastAPI, auth: list[Any]) -> None:
             headers={
                 "Content-Disposition": 'attachment; filename="predictions.csv"',
                 "X-Lmtask-Rows": str(len(data.texts)),
-            },  # fmt: skip
+            },
         )
 
     @app.get("/v1/reports", tags=["page"], dependencies=auth)
