@@ -102,7 +102,9 @@ def shown_truncations() -> Iterator[None]:
             and str(w.message) not in shown
         ):
             shown.add(str(w.message))
-            err.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False)
+            err.print(
+                f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False, soft_wrap=True
+            )  # one line per warning, as notes are
 
 
 def read_stdin_lines() -> list[str]:
