@@ -75,3 +75,15 @@ def test_classifier_spec_refuses_bad_labels_and_tasks_before_any_work(kw, fragme
 
     with pytest.raises(LmtaskError, match=fragment):
         ClassifierSpec(**kw)
+
+
+def test_short_texts_get_the_detectors_own_answer_and_unknown():
+    """The head never saw a text of under 3 non-blank lines and is confidently wrong on them
+    ("hello there": Ruby 1.0); such texts get the n-grams' answer and their threshold."""
+    clf = classifier_for(None, task="code-language")
+    words = ["hello there", "42", "x", "Thanks!"]
+    assert [p.label for p in clf.predict(words)] == [None] * 4
+    line = 'std::cout << "hello";'
+    got, alone = clf.predict([line])[0], clf.fast.predict_proba([line])[0]
+    assert got.label == "C++" and max(got.scores.values()) == pytest.approx(alone.max())
+    assert clf.config.slow_min_lines == 3 and clf.fast.config.min_confidence > 0

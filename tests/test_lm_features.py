@@ -53,7 +53,12 @@ def test_pooled_states_are_the_whole_models_layer_output_averaged(tiny_qwen):
 
 def test_long_texts_are_cut_with_a_warning(tiny_qwen):
     fl = load_first_layers(tiny_qwen, 1, dtype="float32")
-    with pytest.warns(TruncationWarning, match="1 text.*max_tokens=4"):
+    from lmtask.methods.trained.lm_features import FeatureCutWarning
+
+    # its own class (a TruncationWarning to the CLI), not the server's "cut in the middle"
+    assert issubclass(FeatureCutWarning, TruncationWarning)
+    assert FeatureCutWarning.__name__ != "TruncationWarning"
+    with pytest.warns(FeatureCutWarning, match="1 text.*max_tokens=4"):
         x = pooled_states(fl, ["a b c d e f g h i j", "x"], max_tokens=4)
     assert x.shape == (2, fl.hidden_size) and np.isfinite(x).all()
 
@@ -64,6 +69,7 @@ def test_fit_predict_save_load_without_loading_the_lm_until_needed(tiny_qwen, tm
     assert clf.labels == ["c", "py"]
     proba = clf.predict_proba(TEXTS)
     assert proba.shape == (4, 2) and np.allclose(proba.sum(1), 1)
+    assert clf.proba_from_features(np.zeros((0, clf.mean.shape[-1]))).shape == (0, 2)
     train_pred = [p.label for p in clf.predict([t for t, _ in TRAIN])]
     assert train_pred == [y for _, y in TRAIN]  # C=10 separates six training rows
     path = lmtask.save(clf, tmp_path / "lmf")

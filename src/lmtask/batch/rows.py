@@ -28,9 +28,11 @@ output for the same rows.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from lmtask.data.code.notcode import NOTE_PATTERN
 from lmtask.errors import InputError
 
 LABEL = "label"
@@ -81,17 +83,19 @@ def _predict(clf: Any, texts: list[str]) -> list[Any]:
     retried text by text so that one bad row does not take the others with it."""
     if not texts:
         return []
-    try:
-        return list(clf.predict(texts))
-    except Exception:
-        pass
-    out: list[Any] = []
-    for t in texts:
+    with warnings.catch_warnings():  # a note per chunk of thousands would drown the log
+        warnings.filterwarnings("ignore", message=NOTE_PATTERN)
         try:
-            out.append(clf.predict([t])[0])
-        except Exception as e:
-            out.append(e)
-    return out
+            return list(clf.predict(texts))
+        except Exception:
+            pass
+        out: list[Any] = []
+        for t in texts:
+            try:
+                out.append(clf.predict([t])[0])
+            except Exception as e:
+                out.append(e)
+        return out
 
 
 def predict_table(

@@ -70,6 +70,12 @@ class CascadeConfig(Config):
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this final probability", min=0.0, max=1.0
     )
+    slow_min_lines: int = option(
+        0, "ask the slow member only about texts of at least this many non-blank lines; a "
+        "shorter one gets the fast member's own answer, with its own 'unknown' threshold (the "
+        "code detector's head never saw a text of under 3: its answers there are guesses)",
+        min=0,
+    )  # fmt: skip
     warn_not_code: bool = option(
         False, "say when texts read as prose or a table, not code (a code task's answer "
         "for them is a guess); the answers stay as they are",
@@ -241,26 +247,30 @@ class Cascade(Classifier):
             return []
         p = self._proba(self.fast, texts)
         blank = np.array([not t.strip() or looks_binary(t) for t in texts])  # never asked
-        unsure = np.flatnonzero((p.max(axis=1) < self.config.threshold) & ~blank)
+        need = self.config.slow_min_lines
+        short = np.array([need > 0 and sum(1 for x in t.splitlines() if x.strip()) < need
+                          for t in texts])  # fmt: skip
+        unsure = np.flatnonzero((p.max(axis=1) < self.config.threshold) & ~blank & ~short)
         if len(unsure) and self.config.weight > 0:
             slow = self._proba(self.slow, [texts[i] for i in unsure])
             p[unsure] = combine(p[unsure], slow, self.config.weight)
         for note in self.input_notes(texts):
             notice(note, NotCodeWarning, stacklevel=2)
         names, least = self.labels, self.config.min_confidence
-        return [Prediction(None if no or row.max() < least else names[int(row.argmax())],
+        own = max(least, float(getattr(self.fast.config, "min_confidence", 0.0) or 0.0))
+        return [Prediction(None if no or row.max() < (own if alone else least)
+                           else names[int(row.argmax())],
                            dict(zip(names, map(float, row), strict=True)))
-                for row, no in zip(p, blank, strict=True)]  # fmt: skip
+                for row, no, alone in zip(p, blank, short, strict=True)]  # fmt: skip
 
     def input_notes(self, texts: Sequence[str]) -> list[str]:
         """With ``warn_not_code``: how many of ``texts`` read as prose or a table."""
         if not self.config.warn_not_code:
             return []
-        from lmtask.data.code.notcode import not_code
+        from lmtask.data.code.notcode import not_code_note
 
-        n = sum(not_code(t) for t in texts)
-        return [f"{n} of {len(texts)} text(s) read as prose or a table, not code: their "
-                "language is a guess"] if n else []  # fmt: skip
+        note = not_code_note(list(texts))
+        return [note] if note else []
 
     # -- artifacts ----------------------------------------------------------------------
     def artifact_state(self) -> dict[str, Any]:

@@ -28,8 +28,10 @@ from lmtask.methods import build_and_fit, check_options
 
 DEFAULT_METHOD = "zero-shot"
 # A built-in task that ships a detector and an lm-features head answers with both (the head
-# only for the texts the detector is unsure of): code-language, bench/RESULTS.md.
-PAIR = "cascade:slow=detector:warn_not_code"
+# only for the texts the detector is unsure of): code-language, bench/RESULTS.md. Texts of
+# under 3 non-blank lines (no corpus window is that short) get the detector's own answer,
+# "unknown" below its threshold: the head is confidently wrong on "hello there" or "42".
+PAIR = "cascade:slow=detector:slow_min_lines=3:warn_not_code"
 
 
 def classifier_for(

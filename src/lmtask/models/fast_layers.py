@@ -14,8 +14,10 @@ import transformers:
   "eager" attention, SwiGLU MLP), so the features match transformers' to bfloat16 rounding
   (tests/test_lm_features.py compares them on the packaged model).
 
-Only for the architectures written here (``qwen2``, ``llama``) on CPU; anything else goes
-through transformers (:func:`lmtask.models.layers.load_first_layers` decides).
+Only for the packaged models (converted in the model cache) of the architectures written
+here (``qwen2``, ``llama``), on CPU; anything else goes through transformers
+(:func:`lmtask.models.layers.load_first_layers` decides, and falls back to transformers if a
+layout is not one this module knows).
 
 >>> fl = load_fast("/path/to/converted/model", 4, torch.bfloat16)  # doctest: +SKIP
 >>> fl.model(input_ids=torch.tensor([[1, 2, 3]])).shape             # doctest: +SKIP
@@ -106,7 +108,8 @@ class _Layer(nn.Module):
 
     def __init__(self, w: dict[str, torch.Tensor], cfg: dict[str, Any]) -> None:
         super().__init__()
-        self.heads, self.kv_heads = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+        self.heads = cfg["num_attention_heads"]
+        self.kv_heads = cfg.get("num_key_value_heads") or self.heads  # as transformers defaults
         self.head_dim = cfg.get("head_dim") or cfg["hidden_size"] // self.heads
         eps = cfg.get("rms_norm_eps", 1e-6)
         self.norm1, self.norm2 = _RMSNorm(w["input_layernorm"], eps), _RMSNorm(

@@ -21,7 +21,7 @@ import torch
 
 from lmtask.errors import InputError, ModelNotFoundError
 from lmtask.models.dtype import resolve_dtype
-from lmtask.models.registry import ALIASES, get_spec
+from lmtask.models.registry import ALIASES, MODELS, get_spec
 from lmtask.models.resolve import resolve_model
 
 __all__ = ["FirstLayers", "load_first_layers"]
@@ -79,11 +79,18 @@ def _load(name: str, layers: int, dtype: torch.dtype, device: str) -> FirstLayer
     if res.kind == "encoder":
         raise ModelNotFoundError(f"{res.name!r} is an encoder ({get_spec(res.name).description});"
                                  " lm-features reads the layers of a causal LM")  # fmt: skip
-    cfg = fast_config(res.source) if device == "cpu" and not res.is_hub else None
+    # Only the packaged models (converted in the model cache, tokenizer_class
+    # TokenizersBackend): for another folder transformers may pick a tokenizer class that
+    # rewrites tokenizer.json's pre-tokenizer, and the features would differ.
+    packaged = res.name in MODELS and not res.is_hub
+    cfg = fast_config(res.source) if device == "cpu" and packaged else None
     if cfg is None:
         return _load_transformers(res, layers, dtype, device)
     _check_layers(int(cfg["num_hidden_layers"]), layers, res.name)
-    tok, model = load_fast(res.source, layers, dtype)
+    try:
+        tok, model = load_fast(res.source, layers, dtype)
+    except (KeyError, ValueError, OSError):  # a layout this module does not know
+        return _load_transformers(res, layers, dtype, device)
     return FirstLayers(res.name, res.source_hash or res.name, tok, model, layers)
 
 

@@ -35,9 +35,10 @@ import re
 
 from lmtask.data.code.prose import prose_line
 
-__all__ = ["PROSE_SHARE", "looks_like_table", "not_code"]
+__all__ = ["NOTE_PATTERN", "PROSE_SHARE", "looks_like_table", "not_code", "not_code_note"]
 
 PROSE_SHARE = 0.6  # the share of non-blank lines that must be sentences
+NOTE_PATTERN = r".*read as prose or a table, not code"  # bulk front ends filter the note out
 _MARKDOWN_LINE = re.compile(r"^\s*(#{1,6}\s|[*+-]\s|>|\||\d+[.)]\s|```|~~~|=+\s*$|-+\s*$)")
 _MARKDOWN_LINK = re.compile(r"\]\(|\[[^\]]+\]:")
 _TABLE_CODE = re.compile(r"[{}=()<>;#]")
@@ -58,6 +59,17 @@ def looks_like_table(text: str) -> bool:
         if same and not any(line.rstrip().endswith(sep) for line in lines):
             return True
     return False
+
+
+def not_code_note(texts: list[str]) -> str | None:
+    """The note a code detector gives about ``texts`` (None if none reads as prose/table).
+
+    >>> not_code_note(["def f(): pass", "id,name\\n1,a"])
+    '1 of 2 text(s) read as prose or a table, not code: their language is a guess'
+    """
+    n = sum(not_code(t) for t in texts)
+    return (f"{n} of {len(texts)} text(s) read as prose or a table, not code: their language "
+            "is a guess") if n else None  # fmt: skip
 
 
 def not_code(text: str) -> bool:

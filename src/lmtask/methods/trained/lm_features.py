@@ -49,7 +49,15 @@ from lmtask.prediction import Prediction
 from lmtask.progress import progress_bar
 from lmtask.tasks import Task, resolve_task
 
-__all__ = ["LmFeatures", "LmFeaturesConfig", "pooled_states"]
+__all__ = ["FeatureCutWarning", "LmFeatures", "LmFeaturesConfig", "pooled_states"]
+
+
+class FeatureCutWarning(TruncationWarning):
+    """Texts cut to ``max_tokens`` before their features were read (the start is kept).
+
+    Its own class: the server's "cut in the middle to the model's window" notice is about the
+    language model's prompt, not this (a cascade's fast member still sees the whole text)."""
+
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()  # (not on the module itself: a lock cannot be deep-copied)
@@ -190,8 +198,9 @@ class LmFeatures(Classifier):
         # one row at a time: a matrix product's rounding can depend on how many rows it has,
         # and a text's answer must not depend on the texts beside it
         std = (x - self.mean) / self.scale
-        z = np.stack([row @ self.coef.T for row in std]) if len(std) else std[:, :0]
-        z = (z.reshape(len(std), -1) + self.intercept).astype(np.float64)
+        if not len(std):
+            return np.zeros((0, len(self.intercept)))
+        z = (np.stack([row @ self.coef.T for row in std]) + self.intercept).astype(np.float64)
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
@@ -256,7 +265,7 @@ def pooled_states(
     cut = sum(len(x) > max_tokens for x in ids)
     if cut:
         notice(f"{cut} text(s) longer than max_tokens={max_tokens} tokens were cut to their "
-               "start", TruncationWarning, stacklevel=2)  # fmt: skip
+               "start", FeatureCutWarning, stacklevel=2)  # fmt: skip
     ids = [x[:max_tokens] or [tok.pad_token_id] for x in ids]  # an empty text: one pad token
     # One caller at a time per model: a hook would also see another thread's forward pass.
     with _LOCKS_GUARD:
