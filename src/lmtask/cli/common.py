@@ -88,9 +88,9 @@ def shown_truncations() -> Iterator[None]:
     """Show the library's own warnings on stderr, each once: texts cut to the model window,
     batch calibration falling back to contextual for too few texts, texts that are not code
     given to a code detector."""
+    from lmtask.data.code.notcode import NotCodeWarning
     from lmtask.engine.calibration import CalibrationWarning
     from lmtask.engine.prompting import TruncationWarning
-    from lmtask.ladder.cascade import NotCodeWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

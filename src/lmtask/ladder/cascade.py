@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from lmtask.config import Config, option
+from lmtask.data.code.notcode import NotCodeWarning
 from lmtask.engine.notices import notice
 from lmtask.errors import ArtifactError, InputError, LmtaskError
 from lmtask.inputs import check_texts
@@ -39,10 +40,6 @@ from lmtask.prediction import Prediction
 from lmtask.tasks import Task, builtin_detector, resolve_task
 
 __all__ = ["Cascade", "CascadeConfig", "NotCodeWarning", "combine"]
-
-
-class NotCodeWarning(UserWarning):
-    """Texts given to a code-language classifier read as prose or a table, not code."""
 
 
 @dataclass

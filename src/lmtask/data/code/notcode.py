@@ -35,7 +35,19 @@ import re
 
 from lmtask.data.code.prose import prose_line
 
-__all__ = ["NOTE_PATTERN", "PROSE_SHARE", "looks_like_table", "not_code", "not_code_note"]
+__all__ = [
+    "NOTE_PATTERN",
+    "PROSE_SHARE",
+    "NotCodeWarning",
+    "looks_like_table",
+    "not_code",
+    "not_code_note",
+]
+
+
+class NotCodeWarning(UserWarning):
+    """Texts given to a code-language classifier read as prose or a table, not code."""
+
 
 PROSE_SHARE = 0.6  # the share of non-blank lines that must be sentences
 NOTE_PATTERN = r".*read as prose or a table, not code"  # bulk front ends filter the note out
