@@ -260,6 +260,10 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     (tmp_path / "broken" / "a.parquet").write_text("not parquet")
     with pytest.raises(InputError, match="not a readable Parquet file"):
         run_batch(str(tmp_path / "broken"), tmp_path / "o6", SPEC)
+    (tmp_path / "quote").mkdir()  # a quote left open: an error, not two rows merged
+    (tmp_path / "quote" / "a.csv").write_text('id,code\n1,"a"\n2,"b,2\n3,"c"\n')
+    with pytest.raises(InputError, match=r"line 4 is not valid CSV.*a quote left open"):
+        run_batch(str(tmp_path / "quote"), tmp_path / "o7", SPEC)
     run_batch(str(tmp_path / "in"), tmp_path / "done", SPEC)
     (tmp_path / "in" / "shard-1.csv").write_text("id,code\n9,x\n")  # the input changed
     with pytest.raises(InputError, match="holds a run with another input"):

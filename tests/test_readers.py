@@ -288,3 +288,19 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path):
     p.write_text("text,label,text\nfirst,a,second\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"names column\(s\) 'text' more than once"):
         read_table(p)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [('text,id\n"a",1\n"b,2\n"c",3\n', 4), ('text,id\n"a",1\n"b,2\n', 3)],
+)
+def test_a_quote_left_open_is_an_error_not_rows_merged(tmp_path, content, line):
+    path = tmp_path / "q.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=f"line {line} is not valid CSV.*a quote left open"):
+        read_table(path, need_labels=False)
+    path.write_text('text,id\nsay "hi" now,1\n"multi\nline, with a comma",2\n')
+    assert read_table(path, need_labels=False).texts == [
+        'say "hi" now',
+        "multi\nline, with a comma",
+    ]

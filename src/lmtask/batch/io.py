@@ -155,12 +155,18 @@ def _read(path: str, fmt: str, options: dict[str, Any]) -> Any:
     _, pcsv, pjson, pq = pa_modules()
     try:
         if fmt == "csv":
+            if not path.lower().endswith(".tsv"):  # (a .tsv quote may be a character)
+                from lmtask.data.delimited import check_csv
+
+                check_csv(Path(path))
             if "convert_options" not in options:
                 options = _csv_options(path, _csv_header(path))
             return pcsv.read_csv(path, **options)
         if fmt == "json":
             return pjson.read_json(path, **options)
         return pq.read_table(path)
+    except InputError:
+        raise
     except (OSError, ValueError) as e:  # pyarrow.ArrowInvalid is a ValueError
         what = {"csv": "CSV", "json": "JSONL", "parquet": "Parquet"}[fmt]
         msg = " ".join(str(e).split())[:300]

@@ -42,10 +42,44 @@ def _tsv_quoting(text: str) -> int:
     return csv.QUOTE_NONE
 
 
+QUOTE_HINT = (
+    "(a quote left open, or text right after a closing quote: quote a whole field "
+    'that holds commas, quotes or newlines, and write a quote inside it as "")'
+)
+
+
+def check_csv(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> None:
+    """Read ``path`` once with strict CSV rules and raise an :class:`InputError` naming the
+    line of the first quoting error (pyarrow's faster reader would merge the rows silently).
+
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "b.csv"
+    >>> _ = bad.write_text('text,id\\n"a",1\\n"b,2\\n"c",3\\n')
+    >>> check_csv(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lmtask.errors.InputError: ...b.csv: line 4 is not valid CSV: ',' expected after '"' (a quote...
+    """
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # a long field is not a quoting error
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter, strict=True)
+            for _ in reader:
+                pass
+    except csv.Error as e:
+        raise InputError(f"{path}: line {reader.line_num} is not valid CSV: {e} "
+                         f"{QUOTE_HINT}") from None  # fmt: skip
+    finally:
+        csv.field_size_limit(limit)
+
+
 def read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, list, list]:
     text = read_text(path, encoding)
     quoting = _tsv_quoting(text) if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    # strict: a quote left open (or text after a closing quote) is an error, not rows merged
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting,
+                        strict=quoting != csv.QUOTE_NONE)  # fmt: skip
     try:
         header = next(reader, None)
         while header is not None and not any(h.strip() for h in header):
@@ -73,5 +107,7 @@ def read_delimited(path: Path, delimiter: str, encoding: str) -> tuple[list, lis
             rows.append(dict(zip(header, fields, strict=True)))
             where.append(f"line {reader.line_num}")
     except csv.Error as e:
-        raise InputError(f"{path}: line {reader.line_num} is not valid CSV: {e}") from e
+        raise InputError(
+            f"{path}: line {reader.line_num} is not valid CSV: {e} {QUOTE_HINT}"
+        ) from e
     return header, rows, where
