@@ -264,6 +264,13 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
     (tmp_path / "quote" / "a.csv").write_text('id,code\n1,"a"\n2,"b,2\n3,"c"\n')
     with pytest.raises(InputError, match=r"line 4 is not valid CSV.*a quote left open"):
         run_batch(str(tmp_path / "quote"), tmp_path / "o7", SPEC)
+    (tmp_path / "js").mkdir()  # JSONL: lines counted from 1, and a column of mixed kinds
+    (tmp_path / "js" / "a.jsonl").write_text('{"code": "a"}\n{"code": broken\n')
+    with pytest.raises(InputError, match=r"line 2 is not valid JSON"):
+        run_batch(str(tmp_path / "js"), tmp_path / "o8", SPEC)
+    (tmp_path / "js" / "a.jsonl").write_text('{"code": "a"}\n\n{"code": 5}\n')
+    with pytest.raises(InputError, match=r"'code' holds text \(line 1\) and numbers \(line 3\)"):
+        run_batch(str(tmp_path / "js"), tmp_path / "o9", SPEC)
     run_batch(str(tmp_path / "in"), tmp_path / "done", SPEC)
     (tmp_path / "in" / "shard-1.csv").write_text("id,code\n9,x\n")  # the input changed
     with pytest.raises(InputError, match="holds a run with another input"):

@@ -18,6 +18,7 @@ starts with ``_`` (``_SUCCESS``, a manifest) are skipped in a folder.
 from __future__ import annotations
 
 import glob
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,42 @@ def reader_options(shard: Shard, schema: Any) -> dict[str, Any]:
     return {}
 
 
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "numbers"
+    return {bool: "true/false", list: "lists", dict: "objects"}.get(type(value), "values")
+
+
+def _check_jsonl(path: str) -> None:
+    """One pass of Python's json over ``path``: a bad line, or a column holding text on one
+    line and numbers on another, is an error naming the lines (pyarrow counts rows from 0,
+    and says "changed from string to number")."""
+    first: dict[str, tuple[str, int]] = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}: line {n} is not valid JSON: {e.msg} (column "
+                                 f"{e.colno})") from None  # fmt: skip
+            if not isinstance(row, dict):
+                raise InputError(f"{path}: line {n} is not a JSON object ({{...}})")
+            for key, value in row.items():
+                if value is None:
+                    continue
+                kind, where = first.setdefault(key, (_kind(value), n))
+                if kind != _kind(value):
+                    raise InputError(
+                        f"{path}: column {key!r} holds {kind} (line {where}) and "
+                        f"{_kind(value)} (line {n}); give it one kind in every row (quote "
+                        "numbers meant as text)"
+                    )
+
+
 def _read(path: str, fmt: str, options: dict[str, Any]) -> Any:
     _, pcsv, pjson, pq = pa_modules()
     try:
@@ -163,6 +200,7 @@ def _read(path: str, fmt: str, options: dict[str, Any]) -> Any:
                 options = _csv_options(path, _csv_header(path))
             return pcsv.read_csv(path, **options)
         if fmt == "json":
+            _check_jsonl(path)
             return pjson.read_json(path, **options)
         return pq.read_table(path)
     except InputError:
