@@ -252,3 +252,17 @@ def test_eval_of_code_language_uses_its_trained_detector(app, tmp_path):
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert "ngram" in json.dumps(report)
     assert report["n"] == 4 and report["accuracy"] >= 0.75
+
+
+def test_eval_of_the_code_detector_says_once_which_texts_are_not_code(app, tmp_path):
+    rows = [{"text": f"def f(x):\n    return x\n\nprint(f({i}))", "label": "Python"}
+            for i in range(4)]  # fmt: skip
+    prose = ("The committee met on Tuesday, and it agreed to publish the report by the end "
+             "of May.\nIt was a long meeting of the board and it ended late in the day.")  # fmt: skip
+    rows.append({"text": prose, "label": "Markdown"})
+    data = tmp_path / "code.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = _run(app, ["eval", data, "--task", "code-language", "--out", tmp_path / "o"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: 1 of 5 text(s) read as prose or a table") == 1
+    assert "NotCodeWarning" not in res.output  # shown as lmtask's own line, not a raw warning

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from lmtask.data.code.notcode import NOTE_PATTERN
+from lmtask.data.code.notcode import NotCodeWarning
 from lmtask.errors import InputError
 
 LABEL = "label"
@@ -84,7 +84,7 @@ def _predict(clf: Any, texts: list[str]) -> list[Any]:
     if not texts:
         return []
     with warnings.catch_warnings():  # a note per chunk of thousands would drown the log
-        warnings.filterwarnings("ignore", message=NOTE_PATTERN)
+        warnings.filterwarnings("ignore", category=NotCodeWarning)
         try:
             return list(clf.predict(texts))
         except Exception:

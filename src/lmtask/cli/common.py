@@ -170,9 +170,6 @@ def quiet_libraries(verbose: bool = False) -> None:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     for category in (FutureWarning, DeprecationWarning):
         warnings.filterwarnings("ignore", category=category)
-    # shown by classify (shown_truncations) once per call; eval/compare/fit would print one
-    # per chunk, and their reports are about labelled data anyway
-    warnings.filterwarnings("ignore", message=r".*read as prose or a table, not code")
     if "transformers" in sys.modules:  # already imported (tests, a caller's process)
         from transformers.utils import logging as hf_logging
 

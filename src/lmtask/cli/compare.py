@@ -38,6 +38,7 @@ from lmtask.cli.common import (
     library_errors,
     method_options,
     note,
+    shown_truncations,
 )
 
 EXAMPLE_METHODS = "zero-shot,zero-shot:calibrate,few-shot:shots=4,few-shot:select=nearest,majority"
@@ -78,7 +79,7 @@ def compare(
     opts = method_options(mode=mode, shots=shots, select=select, order=order, seed=seed,
                           calibrate=calibrate, min_confidence=min_confidence,
                           batch_size=batch_size)  # fmt: skip
-    with library_errors():
+    with library_errors(), shown_truncations():
         run = ladder.compare_specs(d, methods, out, task=task, labels=labels, model=model,
                                    dtype=dtype, options=opts, progress=err.is_terminal)  # fmt: skip
     for line in run.notes:

@@ -40,6 +40,7 @@ from lmtask.cli.common import (
     library_errors,
     method_options,
     note,
+    shown_truncations,
 )
 
 
@@ -90,7 +91,7 @@ def evaluate(
                           calibrate=calibrate, min_confidence=min_confidence,
                           batch_size=batch_size)  # fmt: skip
     progress = err.is_terminal
-    with library_errors():
+    with library_errors(), shown_truncations():
         if artifact:
             run = ladder.evaluate_artifact(d, artifact, out, progress)
         elif method and method.split(":")[0] == "multi-label":

@@ -11,7 +11,14 @@ from typing import Annotated
 import typer
 
 from lmtask.cli.classify import ColumnOpt, ExplainOpt, JsonOpt, read_texts, write_predictions
-from lmtask.cli.common import EncodingOpt, err, fail, library_errors, read_stdin_lines
+from lmtask.cli.common import (
+    EncodingOpt,
+    err,
+    fail,
+    library_errors,
+    read_stdin_lines,
+    shown_truncations,
+)
 
 
 def predict(
@@ -37,7 +44,7 @@ def predict(
             items.append(x)
     if not items:
         fail("give texts, files or '-' to predict (the input was empty)")
-    with library_errors():
+    with library_errors(), shown_truncations():
         clf = load(artifact)
         preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
     write_predictions(items, preds, as_json, explain)

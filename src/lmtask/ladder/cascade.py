@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from lmtask.config import Config, option
-from lmtask.data.code.notcode import NotCodeWarning
+from lmtask.data.code.notcode import NotCodeWarning, not_code_note
 from lmtask.engine.notices import notice
 from lmtask.errors import ArtifactError, InputError, LmtaskError
 from lmtask.inputs import check_texts
@@ -264,8 +264,6 @@ class Cascade(Classifier):
         """With ``warn_not_code``: how many of ``texts`` read as prose or a table."""
         if not self.config.warn_not_code:
             return []
-        from lmtask.data.code.notcode import not_code_note
-
         note = not_code_note(list(texts))
         return [note] if note else []
 
@@ -329,7 +327,6 @@ def _per_text(clf: Classifier) -> Classifier:
     contextual calibration, as the cascade's zero-shot member does, and says so once.
     """
     from lmtask.engine.calibration import PER_CALL, CalibrationWarning
-    from lmtask.engine.notices import notice
 
     switched = []
     for part in getattr(clf, "members", None) or [clf]:  # a prompt ensemble's wordings

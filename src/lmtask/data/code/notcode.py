@@ -36,7 +36,6 @@ import re
 from lmtask.data.code.prose import prose_line
 
 __all__ = [
-    "NOTE_PATTERN",
     "PROSE_SHARE",
     "NotCodeWarning",
     "looks_like_table",
@@ -50,7 +49,6 @@ class NotCodeWarning(UserWarning):
 
 
 PROSE_SHARE = 0.6  # the share of non-blank lines that must be sentences
-NOTE_PATTERN = r".*read as prose or a table, not code"  # bulk front ends filter the note out
 _MARKDOWN_LINE = re.compile(r"^\s*(#{1,6}\s|[*+-]\s|>|\||\d+[.)]\s|```|~~~|=+\s*$|-+\s*$)")
 _MARKDOWN_LINK = re.compile(r"\]\(|\[[^\]]+\]:")
 _TABLE_CODE = re.compile(r"[{}=()<>;#]")
