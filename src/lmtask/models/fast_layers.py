@@ -38,7 +38,8 @@ from torch import nn
 __all__ = ["ARCHITECTURES", "FastTokenizer", "fast_config", "load_fast"]
 
 ARCHITECTURES = ("qwen2", "llama")
-_NP = {"F32": np.float32, "F16": np.float16}  # what the model cache writes (bf16: via int16)
+# what the model cache writes; bfloat16 is read as int16 and viewed as bfloat16 in torch
+_NP = {"F32": np.float32, "F16": np.float16, "BF16": np.int16}
 
 
 def fast_config(folder: str | Path) -> dict[str, Any] | None:
@@ -59,9 +60,11 @@ def fast_config(folder: str | Path) -> dict[str, Any] | None:
     return cfg if ok else None
 
 
-def _tensors(path: Path) -> dict[str, np.ndarray]:
-    """Every tensor of a safetensors file as a read-only numpy memory map (nothing is read
-    until used). The format: an 8-byte header length, a JSON header, then the data."""
+def _tensors(path: Path) -> dict[str, tuple[np.ndarray, str]]:
+    """Every tensor of a safetensors file as (a read-only numpy memory map, its dtype name):
+    nothing is read until used. ``safetensors`` itself reads a tensor whole, and the token
+    embeddings are 545 MB of which a text needs a few rows; the format is simple (an 8-byte
+    header length, a JSON header of dtypes, shapes and offsets, then the data)."""
     with open(path, "rb") as f:
         n = int.from_bytes(f.read(8), "little")
         header = json.loads(f.read(n))
@@ -69,18 +72,18 @@ def _tensors(path: Path) -> dict[str, np.ndarray]:
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        dtype = _NP.get(info["dtype"], np.int16 if info["dtype"] == "BF16" else None)
-        if dtype is None:
-            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}")
+        kind = info["dtype"]
+        if kind not in _NP:
+            raise ValueError(f"{path}: tensor {name} has dtype {kind}")
         begin, end = info["data_offsets"]
         shape = tuple(info["shape"])
-        out[name] = (np.memmap(path, dtype=dtype, mode="r", offset=8 + n + begin, shape=shape)
-                     if end > begin else np.zeros(shape, dtype))  # fmt: skip
-        out[name] = (out[name], info["dtype"])  # type: ignore[assignment]
-    return out  # type: ignore[return-value]
+        arr = (np.memmap(path, dtype=_NP[kind], mode="r", offset=8 + n + begin, shape=shape)
+               if end > begin else np.zeros(shape, _NP[kind]))  # fmt: skip
+        out[name] = (arr, kind)
+    return out
 
 
-def _torch(entry: Any, dtype: torch.dtype) -> torch.Tensor:
+def _torch(entry: tuple[np.ndarray, str], dtype: torch.dtype) -> torch.Tensor:
     arr, kind = entry
     t = torch.from_numpy(np.array(arr))
     return (t.view(torch.bfloat16) if kind == "BF16" else t).to(dtype)
