@@ -257,8 +257,10 @@ def test_eval_of_code_language_uses_its_trained_detector(app, tmp_path):
 def test_eval_of_the_code_detector_says_once_which_texts_are_not_code(app, tmp_path):
     rows = [{"text": f"def f(x):\n    return x\n\nprint(f({i}))", "label": "Python"}
             for i in range(4)]  # fmt: skip
-    prose = ("The committee met on Tuesday, and it agreed to publish the report by the end "
-             "of May.\nIt was a long meeting of the board and it ended late in the day.")  # fmt: skip
+    prose = (
+        "The committee met on Tuesday, and it agreed to publish the report by the end of May."
+        "\nIt was a long meeting of the board and it ended late in the day."
+    )
     rows.append({"text": prose, "label": "Markdown"})
     data = tmp_path / "code.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
