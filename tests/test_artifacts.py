@@ -153,3 +153,49 @@ def test_disk_full_is_a_clear_error_and_keeps_the_old_artifact(tmp_path, monkeyp
     monkeypatch.undo()
     assert torch.equal(lmtask.load(path).weight, torch.tensor([1.0, 2.0]))
     assert not list(path.glob(".*.tmp"))  # no half-written files left behind
+
+
+def test_save_deletes_only_the_weights_its_own_manifest_listed(tmp_path):
+    """save removed every weights-*.safetensors in the folder: a user's files, another
+    artifact's weights copied there. Only the file the old manifest names may go."""
+    path = tmp_path / "lin"
+    path.mkdir()
+    theirs = {
+        "weights-mine.safetensors": b"a user's file",
+        "weights-0123456789abcdef.safetensors": b"another artifact's weights",
+        "notes.txt": b"unrelated",
+    }
+    for name, data in theirs.items():
+        (path / name).write_bytes(data)
+    lmtask.save(Linear(torch.tensor([1.0, 2.0])), path)
+    (first,) = set(p.name for p in path.glob("weights-*.safetensors")) - set(theirs)
+    lmtask.save(Linear(torch.tensor([-5.0, -5.0])), path)
+    assert torch.equal(lmtask.load(path).weight, torch.tensor([-5.0, -5.0]))
+    assert not (path / first).exists()  # the old artifact's own weights are replaced
+    for name, data in theirs.items():
+        assert (path / name).read_bytes() == data
+    lmtask.save(lmtask.methods.Vader(labels="positive,negative"), path)  # no weights at all
+    assert {p.name for p in path.glob("weights-*")} == set(theirs) - {"notes.txt"}
+
+
+def test_a_manifest_naming_a_file_outside_its_own_weights_deletes_nothing(tmp_path):
+    victim = tmp_path / "weights-0123456789abcdef.safetensors"
+    victim.write_bytes(b"keep me")
+    path = lmtask.save(Linear(torch.tensor([1.0, 2.0])), tmp_path / "lin")
+    m = json.loads((path / "manifest.json").read_text())
+    m["weights"]["file"] = f"../{victim.name}"
+    (path / "manifest.json").write_text(json.dumps(m))
+    lmtask.save(Linear(torch.tensor([-5.0, -5.0])), path)
+    assert victim.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("content", ['{"name": "my web app"}', "not json", '["a list"]'])
+def test_a_folder_with_a_manifest_that_is_not_lmtask_s_is_refused(tmp_path, content):
+    path = tmp_path / "site"
+    path.mkdir()
+    (path / "manifest.json").write_text(content)
+    (path / "weights-mine.safetensors").write_bytes(b"a user's file")
+    with pytest.raises(lmtask.InputError, match=r"holds a manifest\.json that is not an lmtask"):
+        lmtask.save(Linear(torch.tensor([1.0, 2.0])), path)
+    assert (path / "manifest.json").read_text() == content
+    assert sorted(p.name for p in path.iterdir()) == ["manifest.json", "weights-mine.safetensors"]

@@ -6,6 +6,7 @@ replaced by a stand-in that fails the test if reached."""
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -100,6 +101,27 @@ def test_tune_on_too_few_rows_says_how_many_it_needs(tmp_path, no_work):
     assert not (tmp_path / "art").exists()
 
 
+def test_tune_into_a_folder_that_is_not_an_artifact_is_refused_before_work(
+    data_csv, tmp_path, no_work
+):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "manifest.json").write_text('{"name": "my web app"}')
+    res = run("tune", data_csv, "--method", "finetune", "--out", site)
+    assert_one_line_error(res, f"{site} holds a manifest.json that is not an lmtask artifact's")
+    assert (site / "manifest.json").read_text() == '{"name": "my web app"}'
+
+
+def test_tune_again_into_its_artifact_keeps_the_user_s_files(data_csv, tmp_path):
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "weights-mine.safetensors").write_bytes(b"a user's file")
+    for _ in range(2):  # a new artifact, then the same folder updated
+        res = run("tune", data_csv, "--method", "majority", "--out", art)
+        assert res.exit_code == 0, res.output
+    assert (art / "weights-mine.safetensors").read_bytes() == b"a user's file"
+
+
 @pytest.mark.parametrize(
     "spec, message",
     [
@@ -129,6 +151,57 @@ def test_generate_column_error_names_its_option(tmp_path):
     res = run("generate", "--input", f, "--column", "review")
     line = assert_one_line_error(res, "column 'review' not found", "--column")
     assert "text_column" not in line
+
+
+# -- TEXT arguments and --file (classify and predict alike) -----------------------------
+
+
+@pytest.fixture()
+def both_commands(majority_artifact, echo):
+    """classify (an Echo stands in for its model) and predict (a majority artifact)."""
+    return {"classify": ["classify", "--labels", "a,b"], "predict": ["predict", majority_artifact]}
+
+
+@pytest.mark.parametrize("command", ["classify", "predict"])
+def test_a_text_that_names_a_file_here_is_a_choice_not_a_guess(
+    command, both_commands, tmp_path, monkeypatch
+):
+    """predict read a TEXT argument as a file whenever a file of that name was in the
+    current folder; classify took it as text. Both now ask which was meant."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("first note\nsecond note\n", encoding="utf-8")
+    cmd = both_commands[command]
+    res = run(*cmd, "notes.txt", "--json")
+    assert_one_line_error(res, "'notes.txt' is given as a text but is also a file here",
+                          "--file notes.txt", f"lmtask {command} ... -")  # fmt: skip
+    res = run(*cmd, "--file", "notes.txt", "--json")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x)["text"] for x in res.stdout.splitlines()] == ["first note", "second note"]
+    res = run(*cmd, "-", "--json", input="notes.txt\n")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x)["text"] for x in res.stdout.splitlines()] == ["notes.txt"]
+    res = run(*cmd, "no such file here", "--json")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x)["text"] for x in res.stdout.splitlines()] == ["no such file here"]
+
+
+@pytest.mark.parametrize("command", ["classify", "predict"])
+def test_a_text_too_long_to_be_a_file_name_is_a_text(command, both_commands):
+    long_text = "word " * 80  # over 255 bytes: stat() raised OSError (a traceback) in predict
+    res = run(*both_commands[command], long_text)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("\n") == 1
+
+
+def test_predict_reads_a_folder_of_files_as_classify_does(majority_artifact, tmp_path):
+    folder = tmp_path / "snippets"
+    folder.mkdir()
+    (folder / "a.py").write_text("print(1)\n", encoding="utf-8")
+    (folder / "b.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    res = run("predict", majority_artifact, "--file", folder, "--json")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x)["text"] for x in res.stdout.splitlines()]
+    assert rows == [str(folder / "a.py"), str(folder / "b.sql")]
 
 
 def test_label_description_that_yaml_cut_is_refused(tmp_path, monkeypatch):
@@ -170,7 +243,7 @@ def _commands(path, tmp_path, artifact="unused"):
         "compare": ["compare", path, "--methods", "majority", "--test-size", "0.5",
                     "--out", tmp_path / "cmp"],
         "tune": ["tune", path, "--method", "majority", "--out", tmp_path / "art"],
-        "predict": ["predict", artifact, path],
+        "predict": ["predict", artifact, "--file", path],
         "generate": ["generate", "--input", path],
         "search-templates": ["search-templates", path, "--labels", "positive,negative",
                              "--out", tmp_path / "s"],

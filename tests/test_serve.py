@@ -392,6 +392,29 @@ def test_table_upload_and_reports(code_client, tmp_path):
     assert code_client.get("/v1/reports").status_code == 404  # none served
 
 
+@pytest.mark.parametrize(
+    "fmt, content, line",
+    [("csv", "id,text\n1,SELECT 1;\n2,\n3,x = 1\n", "line 3"),
+     ("jsonl", '{"text": "SELECT 1;"}\n{"text": "  "}\n', "line 2")],
+)  # fmt: skip
+def test_a_blank_text_row_in_an_upload_is_named_as_the_cli_names_it(
+    code_client, tmp_path, fmt, content, line
+):
+    """A blank text is refused naming its row, by the page's upload as by classify --file
+    (not skipped, which would shift the rows of the download against the file's)."""
+    from typer.testing import CliRunner
+
+    from lmtask.cli import app
+
+    why = f"1 row(s) have an empty text in column 'text' ({line}); fill them in or delete"
+    r = code_client.post("/v1/classify/table", json={"content": content, "format": fmt})
+    assert r.status_code == 422 and r.json()["detail"].startswith(f"the file: {why}"), r.text
+    f = tmp_path / f"upload.{fmt}"
+    f.write_text(content, encoding="utf-8")
+    res = CliRunner().invoke(app, ["classify", "--file", str(f), "--task", "code-language"])
+    assert res.exit_code == 2 and f"error: {f}: {why}" in res.output
+
+
 def test_reports_folder_is_listed_and_confined(tmp_path):
     run = tmp_path / "runs" / "tweets"
     run.mkdir(parents=True)

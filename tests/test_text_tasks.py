@@ -83,6 +83,54 @@ def test_custom_template_and_system(tiny_factory):
     assert plain.render("X") == "You are terse.\n\nDo: X\n"
 
 
+@pytest.mark.parametrize("task", ["summarize", "translate"])
+def test_cli_template_replaces_the_whole_prompt_of_a_task(app, tiny_factory, monkeypatch, task):
+    """generate --task summarize/translate --template on a base model: the task's answer
+    line ("Summary:") followed the template and made any template a summary request."""
+    import lmtask.text_tasks as tt
+
+    lm = tiny_factory("qwen2", chat=False)
+    seen: list[str] = []
+    real = tt.encode_prompts
+
+    def spy(tokenizer, parts, texts, budget):
+        seen.append(parts.render("X"))
+        return real(tokenizer, parts, texts, budget)
+
+    monkeypatch.setattr(tt, "load_model", lambda model, dtype="auto": lm)
+    monkeypatch.setattr(tt, "encode_prompts", spy)
+    args = ["X", "--task", task, "--max-new-tokens", 2, "--no-stream"]
+    r = _run(app, [*args, "--template", "Give a title for: {text}"])
+    assert r.exit_code == 0, r.output
+    r = _run(app, args)  # without --template: the task's own prompt and answer line
+    assert r.exit_code == 0, r.output
+    own = get_text_task(task)
+    assert seen == ["Give a title for: X\n", own.render("X") + "\n" + own.answer_prefix]
+
+
+def test_cli_check_samples_use_the_given_template(app, monkeypatch):
+    """generate --template --check --check-samples N: the samples the answer is compared
+    with came from the task's own prompt, not the template the answer came from."""
+    import lmtask.probe.hallucination as hallucination
+    import lmtask.text_tasks as tt
+
+    templates: list[str | None] = []
+
+    def fake_generate(items, **kw):
+        templates.append(kw.get("template"))
+        return ["A title."] * len(items)
+
+    def fake_check(sources, answers, **kw):
+        return [hallucination.SupportCheck(0.9, [], 0.5) for _ in answers]
+
+    monkeypatch.setattr(tt, "generate", fake_generate)
+    monkeypatch.setattr(hallucination, "check_support", fake_check)
+    tpl = "Give a title for: {text}"
+    r = _run(app, [TEXT, "--template", tpl, "--check", "--check-samples", 2, "--json"])
+    assert r.exit_code == 0, r.output
+    assert templates == [tpl] * 3  # the answer, then two samples
+
+
 @pytest.mark.parametrize(
     ("task", "kwargs", "needle"),
     [

@@ -5,8 +5,12 @@ training data fingerprint, metrics and the lmtask version; weights hold only wha
 trained (nothing for prompt methods, whose few-shot examples live in the manifest).
 
 Writes are crash-safe: weights go to content-named files (``weights-<sha>.safetensors``),
-then ``manifest.json`` is replaced atomically (the commit point), then unreferenced weights
-are removed. A crash at any moment leaves a loadable artifact: the old one or the new one.
+then ``manifest.json`` is replaced atomically (the commit point), then the weights file the
+old manifest listed is removed. A crash at any moment leaves a loadable artifact: the old one
+or the new one. Nothing else in the folder is ever deleted (a user's files, another copy of
+weights: only the file an lmtask manifest there names), and a folder whose ``manifest.json``
+is not an lmtask artifact's is refused rather than overwritten. A crash between the two
+steps can leave an unlisted weights file behind: harmless, and never deleted for the user.
 Nothing is ever unpickled; the loader refuses a manifest whose model hash does not match
 the model it loads.
 
@@ -19,10 +23,12 @@ the model it loads.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,7 @@ __all__ = [
     "FORMAT",
     "MANIFEST",
     "ArtifactError",
+    "check_artifact_folder",
     "load",
     "read_manifest",
     "save",
@@ -45,6 +52,43 @@ __all__ = [
 
 FORMAT = "lmtask-artifact/1"
 MANIFEST = "manifest.json"
+_WEIGHTS = re.compile(r"weights-[0-9a-f]{16}\.safetensors")
+
+
+def check_artifact_folder(path: str | os.PathLike[str]) -> str | None:
+    """Refuse a folder ``save`` must not write into: one with a ``manifest.json`` that is
+    not an lmtask artifact's (it would be replaced). Returns the weights file the artifact
+    already there lists (the only file a save may delete), or None.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "manifest.json").write_text('{"name": "my web app"}')
+    >>> check_artifact_folder(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lmtask.errors.InputError: ... holds a manifest.json that is not an lmtask artifact's ...
+    """
+    out = Path(path)
+    if not os.path.lexists(out / MANIFEST):
+        return None
+    try:
+        m = read_manifest(out)
+    except ArtifactError:
+        raise InputError(
+            f"{out} holds a {MANIFEST} that is not an lmtask artifact's (saving would replace "
+            "it): give a new folder, or an lmtask artifact folder to update"
+        ) from None
+    weights = m.get("weights")
+    name = weights.get("file") if isinstance(weights, dict) else None
+    return name if isinstance(name, str) and _WEIGHTS.fullmatch(name) else None
+
+
+def _is_blob(path: Path, sha: str) -> bool:
+    """Whether ``path`` is a file holding exactly the bytes of sha256 ``sha``."""
+    try:
+        return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha
+    except OSError:
+        return False
 
 
 def _dtype_name(lm: Any) -> str | None:
@@ -69,6 +113,7 @@ def save(
         raise InputError(f"cannot create artifact folder {out}: {e.strerror or e}") from None
     if not os.access(out, os.W_OK):
         raise InputError(f"artifact folder {out} is not writable")
+    old_weights = check_artifact_folder(out)
     state = classifier.artifact_state() if hasattr(classifier, "artifact_state") else {}
     tensors = state.pop("tensors", None)
     manifest: dict[str, Any] = {
@@ -99,16 +144,16 @@ def save(
         if tensors:
             sha = hashlib.sha256(blob).hexdigest()
             name = f"weights-{sha[:16]}.safetensors"
-            if not (out / name).is_file():
+            if not _is_blob(out / name, sha):  # kept from a save cut short: reused
                 _write_atomic(out / name, blob)
             manifest["weights"] = {"file": name, "sha256": sha}
         _write_atomic(out / MANIFEST, json.dumps(manifest, indent=2).encode())
     except OSError as e:
         raise InputError(f"cannot write the artifact to {out}: {e.strerror or e}") from None
-    keep = {manifest["weights"]["file"]} if manifest["weights"] else set()
-    for p in out.glob("weights-*.safetensors"):
-        if p.name not in keep:
-            p.unlink(missing_ok=True)
+    new_weights = manifest["weights"]["file"] if manifest["weights"] else None
+    if old_weights is not None and old_weights != new_weights:
+        with contextlib.suppress(OSError):  # left behind, it is only unused bytes
+            (out / old_weights).unlink(missing_ok=True)
     return out
 
 

@@ -178,8 +178,14 @@ CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(GenerationConfig))
 
 
 def build_parts(task: TextTask, lm: Any, template: str | None = None, **fields: Any) -> PromptParts:
-    """The prompt around the text for ``task`` on ``lm``: chat template or plain text."""
+    """The prompt around the text for ``task`` on ``lm``: chat template or plain text.
+
+    A ``template`` other than the task's own is the whole instruction: the task's answer line
+    for base models ("Summary:", "Translation:") belongs to the task's template and is left
+    out with it (it turned any template of summarize into a summary request)."""
     instruction = task.render(SENTINEL, template=template, **fields)
+    own = template is None or template == task.template
+    answer_prefix = task.answer_prefix if own else ""
     if lm.chat and getattr(lm.tokenizer, "chat_template", None):
         messages = []
         if task.system:
@@ -189,9 +195,9 @@ def build_parts(task: TextTask, lm: Any, template: str | None = None, **fields: 
         before, after = s.split(SENTINEL)
         return PromptParts(before, after, "", add_special_tokens=False)
     s = (task.system + "\n\n" if task.system else "") + instruction + "\n"
-    s += task.answer_prefix or ""
+    s += answer_prefix
     before, after = s.split(SENTINEL)
-    return PromptParts(before, after, " " if task.answer_prefix else "", add_special_tokens=True)
+    return PromptParts(before, after, " " if answer_prefix else "", add_special_tokens=True)
 
 
 def generate(

@@ -8,6 +8,8 @@ cat tweets.txt | lmtask classify - --task sentiment
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from typing import Annotated, Any
 
@@ -49,6 +51,37 @@ def read_texts(file: str, column: str | None, encoding: str = "utf-8") -> list[s
         return read_table(file, text_column=column, encoding=encoding, need_labels=False).texts
 
 
+def text_arguments(texts: list[str] | None, command: str) -> list[str]:
+    """TEXT arguments are texts, never files ('-' reads stdin, one text a line); files come
+    only through --file. An argument that names a file or folder here could be either, so it
+    is refused with both ways to say which was meant (not guessed either way)."""
+    for t in texts or []:
+        if t != "-" and os.path.lexists(t):  # False, not an error, for a text too long
+            q = shlex.quote(t)
+            fail(f"{t!r} is given as a text but is also a file here: give --file {q} to read "
+                 f"the file, or the text on stdin to {command} the words themselves "
+                 f"(echo {q} | lmtask {command} ... -)")  # fmt: skip
+    items: list[str] = []
+    for t in texts or []:
+        items.extend(read_stdin_lines() if t == "-" else [t])
+    return items
+
+
+def file_texts(file: str, column: str | None, encoding: str) -> tuple[list[str], list[str]]:
+    """The texts of --file and how each is shown: a table's rows (shown as themselves), or a
+    folder/glob/non-table file whose files are one text each (shown by path)."""
+    from lmtask.data.files import is_file_set, read_files
+
+    if not is_file_set(file):
+        more = read_texts(file, column, encoding)
+        return more, more
+    with library_errors():
+        found, skipped = read_files(file, encoding)
+    for line in skipped:
+        note(line)
+    return [text for _, text in found], [str(path) for path, _ in found]
+
+
 def classify(
     texts: Annotated[
         list[str] | None, typer.Argument(help="Texts to classify; '-' reads stdin.")
@@ -88,27 +121,16 @@ def classify(
 
     --file takes a table (txt: one text a line; CSV, JSONL), or a folder or a glob
     ('src/**/*.py'): then each file is one text, shown by its path."""
-    from lmtask.data.files import is_file_set, read_files
     from lmtask.ladder import classifier_for
 
     if not texts and not file:
         fail("give texts to classify, '-' for stdin, or --file")
-    items: list[str] = []
-    shown: list[str] = []
-    for t in texts or []:
-        items.extend(read_stdin_lines() if t == "-" else [t])
-    shown.extend(items)
-    if file and is_file_set(file):
-        with library_errors():
-            found, skipped = read_files(file, encoding)
-        for line in skipped:
-            note(line)
-        items.extend(text for _, text in found)
-        shown.extend(str(path) for path, _ in found)
-    elif file:
-        more = read_texts(file, column, encoding)
+    items = text_arguments(texts, "classify")
+    shown = list(items)
+    if file:
+        more, names = file_texts(file, column, encoding)
         items.extend(more)
-        shown.extend(more)
+        shown.extend(names)
     if not items:
         fail("no text to classify: the input was empty")
     opts = method_options(mode=mode, batch_size=batch_size, normalize=normalize, shots=shots,

@@ -36,6 +36,7 @@ def _check(
     dtype: str,
     task: str,
     fields: dict[str, str],
+    template: str | None,
 ) -> list[Any]:
     """The hallucination check of each answer against its text (lmtask.probe)."""
     from lmtask.probe.hallucination import check_support, sample_answers
@@ -44,7 +45,7 @@ def _check(
     if n_samples:
         samples = sample_answers(sources, n_samples, task=task, model=model, seed=config.seed,
                                  dtype=dtype, max_new_tokens=config.max_new_tokens,
-                                 **fields)  # fmt: skip
+                                 template=template, **fields)  # fmt: skip
     return check_support(sources, answers, model=model, threshold=threshold, samples=samples,
                          question=fields.get("question"), dtype=dtype,
                          batch_size=config.batch_size)  # fmt: skip
@@ -95,7 +96,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         question: Annotated[str | None, typer.Option(help="answer: the question.")] = None,
         template: Annotated[
-            str | None, typer.Option(help="A prompt template with {text} (task custom).")
+            str | None,
+            typer.Option(
+                help="A prompt template with {text}: needed by --task custom; for the other "
+                "tasks it replaces the task's prompt."
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
         no_stream: Annotated[
@@ -172,7 +177,7 @@ def register(app: typer.Typer) -> None:
                 )
                 checks = (
                     _check(items, results, model, check_threshold, check_samples, config,
-                           dtype, tt.name, fields)
+                           dtype, tt.name, fields, template)
                     if check else None
                 )  # fmt: skip
             for w in caught:

@@ -1,50 +1,57 @@
 """``lmtask predict``: predict with a saved classifier (an artifact folder).
 
-lmtask predict runs/sentiment-lora "I love it" reviews.jsonl
+lmtask predict runs/sentiment-lora "I love it" "I hate it"
+lmtask predict runs/sentiment-lora --file reviews.jsonl --json
+
+As in ``classify``, TEXT arguments are texts and files come through ``--file``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lmtask.cli.classify import ColumnOpt, ExplainOpt, JsonOpt, read_texts, write_predictions
-from lmtask.cli.common import (
-    EncodingOpt,
-    err,
-    fail,
-    library_errors,
-    read_stdin_lines,
-    shown_truncations,
+from lmtask.cli.classify import (
+    ColumnOpt,
+    ExplainOpt,
+    FileOpt,
+    JsonOpt,
+    file_texts,
+    text_arguments,
+    write_predictions,
 )
+from lmtask.cli.common import EncodingOpt, err, fail, library_errors, shown_truncations
 
 
 def predict(
     artifact: Annotated[str, typer.Argument(help="A folder saved by lmtask (tune, save).")],
-    inputs: Annotated[
-        list[str] | None, typer.Argument(help="Texts, files (txt/CSV/JSONL) or '-' for stdin.")
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to predict; '-' reads stdin.")
     ] = None,
+    file: FileOpt = None,
     column: ColumnOpt = None,
     encoding: EncodingOpt = "utf-8",
     as_json: JsonOpt = False,
     explain: ExplainOpt = False,
 ) -> None:
-    """Predict with a saved classifier; prints label and probability per text."""
+    """Predict with a saved classifier; prints label and probability per text.
+
+    --file takes a table (txt: one text a line; CSV, JSONL), or a folder or a glob
+    ('src/**/*.py'): then each file is one text, shown by its path."""
     from lmtask.artifacts import load
 
-    items: list[str] = []
-    for x in inputs or []:
-        if x == "-":
-            items.extend(read_stdin_lines())
-        elif Path(x).is_file():
-            items.extend(read_texts(x, column, encoding))
-        else:
-            items.append(x)
+    if not texts and not file:
+        fail("give texts to predict, '-' for stdin, or --file")
+    items = text_arguments(texts, "predict")
+    shown = list(items)
+    if file:
+        more, names = file_texts(file, column, encoding)
+        items.extend(more)
+        shown.extend(names)
     if not items:
-        fail("give texts, files or '-' to predict (the input was empty)")
+        fail("no text to predict: the input was empty")
     with library_errors(), shown_truncations():
         clf = load(artifact)
         preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
-    write_predictions(items, preds, as_json, explain)
+    write_predictions(shown, preds, as_json, explain)

@@ -198,12 +198,13 @@ def fit(
     progress: bool = False,
 ) -> FitRun:
     """Run the automatic ladder; see the module docstring."""
-    from lmtask.artifacts import load, save
+    from lmtask.artifacts import check_artifact_folder, load, save
 
     say = on_event or (lambda _msg: None)
     if budget_s <= 0:
         raise InputError(f"budget must be positive, not {budget_s}")
     out = check_writable_dir(out, "artifact folder")
+    check_artifact_folder(out)  # before the ladder runs, not after it
     start = time.perf_counter()
     rows = load_data(data.data, data.text_column, data.label_column, data.sample, data.seed,
                      encoding=data.encoding)  # fmt: skip

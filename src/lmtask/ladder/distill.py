@@ -197,10 +197,11 @@ def distill(
     encoding: str = "utf-8",
 ) -> DistillRun:
     """Label ``texts`` with ``teacher``, train ``student`` on the soft labels, save it."""
-    from lmtask.artifacts import save
+    from lmtask.artifacts import check_artifact_folder, save
 
     say = on_event or (lambda _msg: None)
     out = check_writable_dir(out, "artifact folder")
+    check_artifact_folder(out)  # before labelling and training, not after them
     stu = parse_spec(student)
     if "soft_labels" not in inspect.signature(stu.cls.fit).parameters:
         raise InputError(f"the student must learn soft labels (finetune or lora), not "

@@ -261,7 +261,7 @@ def tune(
     """Fit ``method`` on the data (less a held-out ``test_size`` share, measured after) and
     save it as an artifact folder. Under ``accelerate launch`` every process trains; only the
     main one (RANK 0) evaluates and saves."""
-    from lmtask.artifacts import save
+    from lmtask.artifacts import check_artifact_folder, save
 
     specs = parse_specs([method])
     check_options(specs, options or {})
@@ -269,6 +269,7 @@ def tune(
     if out.exists() and not out.is_dir():
         raise InputError(f"artifact folder {out} is a file; give a folder")
     check_writable_dir(out, "artifact folder")
+    check_artifact_folder(out)  # before training, not after it
     rows = data.load()
     train, test = rows, None
     if data.test_size > 0:

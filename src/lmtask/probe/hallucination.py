@@ -215,16 +215,19 @@ def sample_answers(
     temperature: float = 0.7,
     seed: int = 0,
     dtype: str = "auto",
+    template: str | None = None,
     **fields: Any,
 ) -> list[list[str]]:
-    """``n`` sampled answers per text (for :func:`check_support`'s agreement)."""
+    """``n`` sampled answers per text (for :func:`check_support`'s agreement), from the same
+    prompt as the answer checked (``template``: one that replaced the task's)."""
     from lmtask.models import DEFAULT_MODEL
     from lmtask.text_tasks import generate
 
     if n < 1:
         raise InputError(f"samples must be at least 1, not {n}")
     runs = [generate(list(texts), task=task, model=model or DEFAULT_MODEL, temperature=temperature,
-                     seed=seed + k + 1, dtype=dtype, **fields) for k in range(n)]  # fmt: skip
+                     seed=seed + k + 1, dtype=dtype, template=template, **fields)
+            for k in range(n)]  # fmt: skip
     return [list(col) for col in zip(*runs, strict=True)]
 
 
