@@ -411,8 +411,10 @@ READING = """Reading (written by hand from the tables above):
   0.537 and contextual's 0.409.
 - **So**: words is an option, `--method zero-shot:calibrate:words` (or `calibration: words`
   in a task file). It is the one to use for a file that is a mix of labels: `eval`,
-  `compare`, or `classify --file` on real data. Contextual stays for single texts and for
-  files of one kind."""
+  `compare`, or `classify --file` on real data. Contextual stayed the default for single
+  texts and for files of one kind.
+- **Since session 12 the ad-hoc default is background calibration** (next section): fixed
+  pseudo-texts of the labels' kind of text, which passes both rules above."""
 
 
 def main() -> None:

@@ -162,7 +162,7 @@ def test_words_calibration_divides_out_random_words_of_the_call(tiny_factory):
     lm = tiny_factory()
     raw = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=False)
     clf = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True, calibration="words")
-    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=True)
+    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="contextual")
     assert clf.answers_depend_on_batch and clf.describe()["batch_min"] == BATCH_MIN
     bias = words_bias(raw.scorer(()), TEXTS)
     np.testing.assert_allclose(bias, words_bias(raw.scorer(()), TEXTS[::-1]))
@@ -274,3 +274,38 @@ def test_words_bias_keeps_its_pseudo_texts_notices_to_itself():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(np.exp(words_bias(Cutting(), ["a b", "c d"])), [0.5, 0.5])
+
+
+def test_background_calibration_divides_out_shipped_pseudo_texts(tiny_factory):
+    """calibration=background divides out the mean answer to pseudo-texts of the shipped
+    word lists (code tokens for programming-language labels, English words otherwise): the
+    same bias for every call, so a text's answer does not depend on the texts beside it."""
+    from lmtask.engine.calibration import background_bias, background_kind, background_texts
+
+    assert background_kind(["Python", "JavaScript"]) == "code"
+    assert background_kind(["python", "other"]) == "code"  # half name languages
+    assert background_kind(["spam", "ham", "Go"]) == "english"
+    english, code = background_texts("english"), background_texts("code")
+    assert len(english) == 40 and all(len(t.split()) == 30 for t in english + code)
+    assert english == background_texts("english") != background_texts("english", seed=1)
+    assert sum(t.split().count("the") for t in english) > 20  # drawn by frequency
+    assert sum(t.count("{") + t.count("=") for t in code) > 20
+
+    lm = tiny_factory()
+    raw = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=False)
+    clf = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="background")
+    assert clf.calibration_mode == "background" and not clf.answers_depend_on_batch
+    bias = background_bias(raw.scorer(()), raw.labels)
+    expect = calibrate(raw.log_probs(TEXTS), bias)
+    np.testing.assert_allclose(clf.log_probs(TEXTS), expect, rtol=1e-6)
+    np.testing.assert_allclose(clf.log_probs(TEXTS[:2]), expect[:2], rtol=1e-6)
+    ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="contextual")
+    assert not np.allclose(ctx.log_probs(TEXTS), expect)
+    langs = lmtask.ZeroShot(labels="Python,Go", model=lm, calibrate=False)
+    np.testing.assert_allclose(
+        lmtask.ZeroShot(labels="Python,Go", model=lm, calibration="background").bias(()),
+        background_bias(langs.scorer(()), ["Python", "Go"]),
+    )
+    pseudo = np.exp(langs.log_probs(background_texts("code"))).mean(0)
+    np.testing.assert_allclose(np.exp(background_bias(langs.scorer(()), ["Python", "Go"])),
+                               pseudo, rtol=1e-6)  # fmt: skip

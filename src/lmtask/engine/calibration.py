@@ -16,8 +16,13 @@ for In-context Learning": domain-context calibration): the bias is the mean labe
 distribution of pseudo-texts of random words drawn from the texts being classified
 (:func:`words_bias`), so the prompt's bias *in the texts' domain* is removed (a political
 speech pulls towards "republican" whatever its party) while the texts' own label mix matters
-far less than for batch; it also needs many texts at once. All divide the bias out the same
-way (:func:`calibrate`).
+far less than for batch; it also needs many texts at once. *Background*: the bias is the mean
+label distribution of pseudo-texts of random words of the labels' kind of text, drawn from
+shipped word lists (:func:`background_bias`): frequent English words, or, when the labels
+name programming languages, frequent tokens of 25 languages' code. Like words calibration
+it removes a bias that any text of that kind brings (Fei et al. 2023 also measure random
+English words), but it does not depend on the texts of the call. All divide the bias out the
+same way (:func:`calibrate`).
 
 >>> import numpy as np
 >>> bias = np.log(np.array([0.7, 0.2, 0.1]))
@@ -27,6 +32,8 @@ array([[0.333, 0.333, 0.333]])
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +44,10 @@ CONTENT_FREE = ("N/A", "", "[MASK]")
 BATCH_MIN = 16  # texts a call needs for a batch bias (bench/adhoc_calibration.py)
 AUTO_ROWS = 200  # labelled texts zero-shot's calibration="auto" chooses on (a sample)
 PER_CALL = ("batch", "words")  # calibrations whose bias comes from the texts of one call
+BACKGROUND_SAMPLES, BACKGROUND_WORDS = (
+    40,
+    30,
+)  # pseudo-texts, words each (bench/adhoc_words_calibration.py)
 
 
 def content_free_bias(scorer: Any, inputs: tuple[str, ...] = CONTENT_FREE) -> np.ndarray:
@@ -109,6 +120,68 @@ def words_bias(
     pseudo = [" ".join(rng.choices(words, k=length)) for _ in range(samples)]
     with collected():  # a pseudo-text cut to the window is no news to the user
         p = np.exp(scorer.log_probs(pseudo)).mean(axis=0)
+    return np.log(np.maximum(p, 1e-12))
+
+
+def background_kind(labels: Sequence[str]) -> str:
+    """ "code" when at least half of the labels name programming languages (of the code
+    corpus's 25, any case), else "english": which word list :func:`background_bias` draws from.
+
+    >>> background_kind(["Python", "c++", "Go"]), background_kind(["spam", "ham"])
+    ('code', 'english')
+    """
+    from lmtask.data.code.languages import LANGUAGES
+
+    names = {lang.lower() for lang in LANGUAGES}
+    return (
+        "code"
+        if 2 * sum(lb.strip().lower() in names for lb in labels) >= len(labels)
+        else "english"
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _background(kind: str) -> tuple[list[str], list[float]]:
+    """Words and weights of a shipped list (``backgrounds/``): English words by frequency, or
+    code tokens with each language's counts scaled to the same total (languages weigh
+    alike)."""
+    from importlib.resources import files
+
+    lines = (files("lmtask.engine") / "backgrounds" / f"{kind}.tsv").read_text("utf-8")
+    rows = [line.split("\t") for line in lines.splitlines()]
+    if kind == "english":
+        return [w for _, w in rows], [float(q) for q, _ in rows]
+    total: dict[str, float] = {}
+    for lang, count, _ in rows:
+        total[lang] = total.get(lang, 0.0) + float(count)
+    return [t for *_, t in rows], [float(c) / total[lang] for lang, c, _ in rows]
+
+
+def background_texts(
+    kind: str, samples: int = BACKGROUND_SAMPLES, words: int = BACKGROUND_WORDS, seed: int = 0
+) -> list[str]:
+    """The pseudo-texts of a background: ``samples`` texts of ``words`` random words of
+    ``kind`` ("english" or "code"); the same draw for the same ``seed``.
+
+    >>> len(background_texts("english")), len(background_texts("code")[0].split())
+    (40, 30)
+    >>> background_texts("english") == background_texts("english")
+    True
+    """
+    import random
+
+    vocab, weights = _background(kind)
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(vocab, weights=weights, k=words)) for _ in range(samples)]
+
+
+def background_bias(scorer: Any, labels: Sequence[str], seed: int = 0) -> np.ndarray:
+    """log of the mean label distribution of the background pseudo-texts of the labels' kind
+    (:func:`background_kind`): the same for every text and every call."""
+    with collected():  # a pseudo-text cut to the window is no news to the user
+        p = np.exp(scorer.log_probs(background_texts(background_kind(labels), seed=seed))).mean(
+            axis=0
+        )
     return np.log(np.maximum(p, 1e-12))
 
 

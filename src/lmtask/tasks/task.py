@@ -26,7 +26,14 @@ from lmtask.errors import TaskError
 DEFAULT_TEMPLATE = "{text}\nWhich of these is it: {labels}?"
 _PLACEHOLDER = re.compile(r"(?<!{){(\w*)}(?!})")
 _ALLOWED_PLACEHOLDERS = {"text", "labels"}
-CALIBRATIONS = ("", "contextual", "domain", "batch", "words")  # how a task's scores are calibrated
+CALIBRATIONS = (
+    "",
+    "background",
+    "contextual",
+    "domain",
+    "batch",
+    "words",
+)  # how a task's scores are calibrated
 _SUBST = re.compile(r"\{\{|\}\}|\{(text|labels)\}")
 
 
@@ -73,8 +80,8 @@ class Task:
     "Positive" and "positive" as the same answer. ``multi_label`` is reserved for multi-label tasks.
     ``calibrate`` is the measured recommendation for this task's wording: prompt methods
     calibrate its label scores unless told otherwise (``calibrate=False``), the way
-    ``calibration`` names (``contextual``, ``domain`` or ``batch``; empty: contextual, unless
-    the method's options say otherwise). ``confusable``:
+    ``calibration`` names (``background``, ``contextual``, ``domain``, ``batch`` or
+    ``words``; empty: contextual, unless the method's options say otherwise). ``confusable``:
     groups of labels easy to mix up (``[[C, C++], ...]``); evaluation reports count the
     confusions within each.
     """

@@ -21,6 +21,7 @@ from lmtask.engine.answer_matching import match_label
 from lmtask.engine.calibration import (
     BATCH_MIN,
     PER_CALL,
+    background_bias,
     batch_bias,
     calibrate,
     content_free_bias,
@@ -41,7 +42,7 @@ from lmtask.tasks import Task, resolve_task
 AUTO_NEEDS_FIT = (
     "calibration=auto chooses on labelled examples: fit the classifier first "
     "(fit(texts, labels); in the CLI, --examples FILE or rows of the data), or name one: "
-    "contextual, domain, batch or words"
+    "background, contextual, domain, batch or words"
 )
 Mode = Literal["score", "generate"]
 MODES: tuple[str, ...] = typing.get_args(Mode)  # the choices of PromptConfig.mode
@@ -67,15 +68,19 @@ class PromptConfig(Config):
         "calibrate the label scores (score mode), see calibration; none: as the task "
         "recommends (measured per wording: see lmtask.tasks.wordings)",
     )
-    calibration: Literal["contextual", "domain", "batch", "words", "auto"] | None = option(
-        None,
-        "how calibrate estimates the prompt's bias: contextual (content-free inputs in place "
-        "of the text), domain (PMI: the answer start with no question), batch (the mean "
-        "answer over the texts classified together), words (the mean answer to pseudo-texts "
-        "of random words from the texts classified together; one prompt for all texts); "
-        f"batch and words use contextual for a call of under {BATCH_MIN} texts; or auto "
-        "(whichever scores best on labelled examples given to fit); none: as the task "
-        "recommends, else contextual",
+    calibration: Literal["background", "contextual", "domain", "batch", "words", "auto"] | None = (
+        option(
+            None,
+            "how calibrate estimates the prompt's bias: background (the mean answer to "
+            "pseudo-texts of frequent English words, or of code tokens when the labels name "
+            "programming languages), contextual (content-free inputs in place of the text), "
+            "domain (PMI: the answer start with no question), batch (the mean answer over "
+            "the texts classified together), words (the mean answer to pseudo-texts "
+            "of random words from the texts classified together; one prompt for all texts); "
+            f"batch and words use contextual for a call of under {BATCH_MIN} texts; or auto "
+            "(whichever scores best on labelled examples given to fit); none: as the task "
+            "recommends, else contextual",
+        )
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
@@ -124,15 +129,18 @@ class PromptClassifier(Classifier):
 
     @property
     def calibration_mode(self) -> str | None:
-        """ "contextual", "domain", "batch", "words" or None; for calibration="auto", what
-        fit chose; unset, the task's recommendation (contextual if it has none)."""
+        """ "background", "contextual", "domain", "batch", "words" or None; for
+        calibration="auto", what fit chose; unset, the task's recommendation (contextual if
+        it has none)."""
         if not self.wants_calibration:
             return None
         if self.config.calibration == "auto":
             return None if self.chosen_calibration in (None, "none") else self.chosen_calibration
         mode = self.config.calibration or self.task.calibration or "contextual"
-        if mode == "words" and self.per_text_examples:  # only the task's (config refuses it)
-            return "contextual"
+        if mode in ("words", "background") and self.per_text_examples:
+            # the task's recommendation (config refuses words): one bias per text is 20-40
+            # scored pseudo-texts each, so per-text prompts get contextual's 3
+            return mode if self.config.calibration else "contextual"
         return mode
 
     @property
@@ -214,6 +222,8 @@ class PromptClassifier(Classifier):
                 self._bias[examples] = domain_bias(
                     self.lm, self.task, examples, normalize=self.config.normalize
                 )
+            elif self.calibration_mode == "background":
+                self._bias[examples] = background_bias(self.scorer(examples), self.labels)
             else:
                 self._bias[examples] = content_free_bias(self.scorer(examples))
         return self._bias[examples]
