@@ -138,7 +138,9 @@ def main() -> None:
     ap.add_argument("--students", default="", help="NAME=WORK,...: distilled students to measure")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--model", default=None, help="another model than the default")
-    ap.add_argument("--calibration", default=None, help="contextual, domain or batch")
+    ap.add_argument(
+        "--calibration", default=None, help="background, contextual, domain, batch or words"
+    )
     ap.add_argument("--method", default=None, help="a method spec instead of the ad-hoc default")
     args = ap.parse_args()
     students = {k: Path(v) for k, v in (x.split("=", 1) for x in args.students.split(",") if x)}

@@ -243,10 +243,14 @@ def _auto() -> list[str]:
     if not other.is_file():
         return []
     base, words = json.loads(other.read_text()), json.loads(OUT.read_text())
-    modes = ("none", "contextual", "domain", "batch", "words")
+    back_file = OUT.parent / "adhoc_background_calibration.json"
+    back = json.loads(back_file.read_text()) if back_file.is_file() else {}
+    # in ZeroShot.fit's order: a tie goes to the first
+    modes = ("none", *(("background",) if back else ()), "contextual", "domain", "batch", "words")
 
     def f1(key: str, m: str) -> float:
-        return (base if m in ("none", "domain") else words)[key][m]["macro_f1"]
+        src = base if m in ("none", "domain") else back if m == "background" else words
+        return src[key][m]["macro_f1"]
 
     lines = ["", "### zero-shot `calibration=auto`", "",
              "`zero-shot:calibrate:auto` is fitted on labelled texts and keeps the calibration "

@@ -296,3 +296,17 @@ def test_cli(tmp_path):
     assert_one_line_error(bad, "cannot reach a Ray cluster at 127.0.0.1:1")
     bad = runner.invoke(app, [*args, "--concurrency", "2"])
     assert_one_line_error(bad, "--concurrency is for the ray engine only")
+
+
+def test_a_run_made_with_another_default_calibration_is_not_resumed(tmp_path):
+    """The same spec can make other answers after an upgrade (the ad-hoc default calibration
+    changed from contextual to background): resuming would mix the two, so it is refused."""
+    write_shards(tmp_path / "in", sizes=(4,))
+    out = tmp_path / "out"
+    run_batch(str(tmp_path / "in"), out, SPEC)
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["status"] = "running"
+    manifest["classifier"]["description"]["calibration"] = "contextual"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=r"another classifier calibration .*'contextual'"):
+        run_batch(str(tmp_path / "in"), out, SPEC)

@@ -35,7 +35,7 @@ def test_content_free_bias_averages_the_content_free_inputs():
 
 
 def test_calibrated_classifier_is_uniform_on_content_free_input(tiny_factory):
-    clf = lmtask.ZeroShot(task="sentiment", model=tiny_factory(), calibrate=True)
+    clf = lmtask.ZeroShot(task="sentiment", model=tiny_factory(), calibration="contextual")
     p = clf.predict_proba(["N/A", "I love it"])
     raw = lmtask.ZeroShot(task="sentiment", model=tiny_factory()).predict_proba(["N/A"])
     assert not np.allclose(raw[0], 1 / 3, atol=1e-3), "the tiny model should have a bias"
@@ -68,7 +68,7 @@ def test_domain_calibration_divides_out_the_answer_start_prior(tiny_factory):
 
     lm = tiny_factory()
     clf = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=True, calibration="domain")
-    raw = lmtask.ZeroShot(task="sentiment", model=lm)
+    raw = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=False)
     bias = domain_bias(lm, clf.task)
     import dataclasses
 
@@ -79,7 +79,7 @@ def test_domain_calibration_divides_out_the_answer_start_prior(tiny_factory):
     want = calibrate(raw.log_probs(texts), bias)
     np.testing.assert_allclose(clf.log_probs(texts), want, atol=1e-9)
     assert clf.describe()["calibration"] == "domain"
-    contextual = lmtask.ZeroShot(task="sentiment", model=lm, calibrate=True)
+    contextual = lmtask.ZeroShot(task="sentiment", model=lm, calibration="contextual")
     assert not np.allclose(contextual.bias(), bias), "two different bias estimates"
 
 
@@ -283,8 +283,11 @@ def test_background_calibration_divides_out_shipped_pseudo_texts(tiny_factory):
     from lmtask.engine.calibration import background_bias, background_kind, background_texts
 
     assert background_kind(["Python", "JavaScript"]) == "code"
-    assert background_kind(["python", "other"]) == "code"  # half name languages
+    assert background_kind(["C++", "other"]) == "code"  # half name languages
     assert background_kind(["spam", "ham", "Go"]) == "english"
+    # words that may name a language count only with another language name
+    assert background_kind(["go", "stop"]) == background_kind(["D", "R"]) == "english"
+    assert background_kind(["Go", "Rust", "Java"]) == background_kind(["js", "other"]) == "code"
     english, code = background_texts("english"), background_texts("code")
     assert len(english) == 40 and all(len(t.split()) == 30 for t in english + code)
     assert english == background_texts("english") != background_texts("english", seed=1)
@@ -295,17 +298,24 @@ def test_background_calibration_divides_out_shipped_pseudo_texts(tiny_factory):
     raw = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibrate=False)
     clf = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="background")
     assert clf.calibration_mode == "background" and not clf.answers_depend_on_batch
-    bias = background_bias(raw.scorer(()), raw.labels)
+    bias = background_bias(raw.scorer(()), "english")
     expect = calibrate(raw.log_probs(TEXTS), bias)
     np.testing.assert_allclose(clf.log_probs(TEXTS), expect, rtol=1e-6)
     np.testing.assert_allclose(clf.log_probs(TEXTS[:2]), expect[:2], rtol=1e-6)
     ctx = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="contextual")
     assert not np.allclose(ctx.log_probs(TEXTS), expect)
     langs = lmtask.ZeroShot(labels="Python,Go", model=lm, calibrate=False)
-    np.testing.assert_allclose(
-        lmtask.ZeroShot(labels="Python,Go", model=lm, calibration="background").bias(()),
-        background_bias(langs.scorer(()), ["Python", "Go"]),
-    )
+    coded = lmtask.ZeroShot(labels="Python,Go", model=lm, calibration="background")
+    assert coded.describe()["background"] == "code" == coded.background
+    np.testing.assert_allclose(coded.bias(()), background_bias(langs.scorer(()), "code"))
     pseudo = np.exp(langs.log_probs(background_texts("code"))).mean(0)
-    np.testing.assert_allclose(np.exp(background_bias(langs.scorer(()), ["Python", "Go"])),
-                               pseudo, rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(np.exp(coded.bias(())), pseudo, rtol=1e-6)
+    # the list can be named: english for labels that only look like languages, and back
+    named = lmtask.ZeroShot(labels="Python,Go", model=lm, calibration="background",
+                            background="english")  # fmt: skip
+    assert named.describe()["background"] == "english"
+    np.testing.assert_allclose(named.bias(()), background_bias(langs.scorer(()), "english"))
+    assert clf.describe()["background"] == "english"
+    fresh = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="background")
+    fresh.warm_up()  # what a server does on load: the first request does not pay for it
+    np.testing.assert_allclose(fresh._bias[()], bias)

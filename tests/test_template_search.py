@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -141,6 +142,10 @@ def test_save_round_trips_and_task_yaml_loads(yes_model, task, dev, tmp_path):
     assert loaded == result.best_task
     assert loaded.template == RIGHT.template
     assert loaded.labels[1].words == ("no",)
+    # measured uncalibrated: the file says so, with no calibration left from the base task
+    based = search(replace(task, calibrate=True, calibration="background"), yes_model, dev,
+                   [SWAPPED, RIGHT])  # fmt: skip
+    assert based.best_task.calibrate is False and based.best_task.calibration == ""
 
 
 def test_load_candidates(tmp_path, task):

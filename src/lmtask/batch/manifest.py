@@ -161,6 +161,18 @@ def _fresh(inputs: Inputs, classifier: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ANSWER_KEYS = ("calibrate", "calibration", "mode", "normalize", "min_confidence")
+
+
+def _answers_made(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(what, the run's, now) for what decides the answers besides the spec: the labels,
+    the model's weights and the description's calibration and mode."""
+    pairs = [("labels", old.get("labels"), new.get("labels")),
+             ("model weights", old.get("model_hash"), new.get("model_hash"))]  # fmt: skip
+    was, now = old.get("description") or {}, new.get("description") or {}
+    return pairs + [(k, was.get(k), now.get(k)) for k in ANSWER_KEYS if k in was or k in now]
+
+
 def _check_same(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
     def differs(what: str) -> InputError:
         return InputError(
@@ -172,6 +184,9 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
         raise InputError(f"{out / MANIFEST} is not an lmtask batch manifest")
     if old["classifier"]["spec"] != new["classifier"]["spec"]:
         raise differs("classifier")
+    for what, was, now in _answers_made(old["classifier"], new["classifier"]):
+        if was != now:  # the same spec, but a default changed since (a new lmtask version)
+            raise differs(f"classifier {what} (the run has {was!r}, now {now!r})")
     if old["input"]["text_column"] != new["input"]["text_column"]:
         raise differs("text column")
     if old["input"]["shards"] != new["input"]["shards"]:

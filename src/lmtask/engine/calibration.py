@@ -123,21 +123,37 @@ def words_bias(
     return np.log(np.maximum(p, 1e-12))
 
 
+# Names of programming languages and formats beside the code corpus's 25 (lower case). Those
+# that are also English words or single letters only count with another language name.
+CODE_NAMES = frozenset((
+    "bash", "sh", "zsh", "powershell", "js", "ts", "py", "cpp", "c/c++", "golang", "json",
+    "xml", "toml", "ini", "dockerfile", "fortran", "cobol", "pascal", "assembly", "asm",
+    "objective-c", "dart", "elixir", "erlang", "clojure", "matlab", "ocaml", "f#", "groovy",
+    "vb.net", "visual basic", "latex", "tex", "jsx", "tsx", "vue", "svelte", "scss",
+    "graphql", "protobuf", "terraform", "hcl", "nix", "zig", "solidity", "verilog", "vhdl",
+))  # fmt: skip
+AMBIGUOUS_NAMES = frozenset(("c", "r", "go", "rust", "ruby", "swift", "shell", "java",
+                             "python", "markdown", "less", "sass", "crystal", "julia"))  # fmt: skip
+
+
 def background_kind(labels: Sequence[str]) -> str:
-    """ "code" when at least half of the labels name programming languages (of the code
-    corpus's 25, any case), else "english": which word list :func:`background_bias` draws from.
+    """ "code" when at least half of the labels name programming languages (the code
+    corpus's 25 and other common ones, any case) and the names are not all words that can
+    mean something else ("Go", "R", "Ruby"... count only with another language name), else
+    "english": which word list :func:`background_bias` draws from.
 
     >>> background_kind(["Python", "c++", "Go"]), background_kind(["spam", "ham"])
     ('code', 'english')
+    >>> [background_kind(ls) for ls in (["go", "stop"], ["D", "R"], ["Go", "Rust"])]
+    ['english', 'english', 'code']
     """
     from lmtask.data.code.languages import LANGUAGES
 
-    names = {lang.lower() for lang in LANGUAGES}
-    return (
-        "code"
-        if 2 * sum(lb.strip().lower() in names for lb in labels) >= len(labels)
-        else "english"
-    )
+    names = {lang.lower() for lang in LANGUAGES} | CODE_NAMES | AMBIGUOUS_NAMES
+    found = [lb.strip().lower() for lb in labels if lb.strip().lower() in names]
+    plain = [n for n in found if n not in AMBIGUOUS_NAMES]
+    sure = bool(plain) or len(found) >= 2
+    return "code" if sure and 2 * len(found) >= len(labels) else "english"
 
 
 @functools.lru_cache(maxsize=2)
@@ -175,13 +191,12 @@ def background_texts(
     return [" ".join(rng.choices(vocab, weights=weights, k=words)) for _ in range(samples)]
 
 
-def background_bias(scorer: Any, labels: Sequence[str], seed: int = 0) -> np.ndarray:
-    """log of the mean label distribution of the background pseudo-texts of the labels' kind
-    (:func:`background_kind`): the same for every text and every call."""
+def background_bias(scorer: Any, kind: str, seed: int = 0) -> np.ndarray:
+    """log of the mean label distribution of the background pseudo-texts of ``kind``
+    ("english" or "code"; :func:`background_kind` picks one from the labels): the same for
+    every text and every call."""
     with collected():  # a pseudo-text cut to the window is no news to the user
-        p = np.exp(scorer.log_probs(background_texts(background_kind(labels), seed=seed))).mean(
-            axis=0
-        )
+        p = np.exp(scorer.log_probs(background_texts(kind, seed=seed))).mean(axis=0)
     return np.log(np.maximum(p, 1e-12))
 
 

@@ -74,7 +74,7 @@ class Candidate:
             )
         # a candidate is measured as written: no calibration the base task may recommend
         return replace(task, template=self.template, answer_start=self.answer_start,
-                       labels=labels, calibrate=False)  # fmt: skip
+                       labels=labels, calibrate=False, calibration="")  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         words = {k: list(v) for k, v in self.words.items()} if self.words else None

@@ -58,6 +58,7 @@ class ServedModel:
         if self.classifier is None:
             assert self.spec is not None
             self.classifier = self.spec.build()
+        getattr(self.classifier, "warm_up", lambda: None)()  # the first request waits less
         lm = getattr(self.classifier, "lm", None)
         self.tokenizer = getattr(lm, "tokenizer", None) or getattr(
             self.classifier, "tokenizer", None

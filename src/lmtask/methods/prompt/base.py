@@ -1,9 +1,9 @@
 """What every prompt method shares: scoring or generating, calibration, abstention.
 
 A prompt method decides, for each text, which in-context examples its prompt shows (none for
-zero-shot); texts that share examples share one :class:`~lmtask.engine.scoring.LabelScorer` (so the
-prompt up to the text is encoded once). On top: contextual calibration (``calibrate=True``)
-and abstention (``min_confidence``: below it the label is ``None``, "unknown").
+zero-shot); texts that share examples share one :class:`~lmtask.engine.scoring.LabelScorer`
+(so the prompt up to the text is encoded once). On top: calibration (``calibrate=True``; see
+``calibration``) and abstention (``min_confidence``: below it the label is ``None``, "unknown").
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from lmtask.engine.calibration import (
     BATCH_MIN,
     PER_CALL,
     background_bias,
+    background_kind,
     batch_bias,
     calibrate,
     content_free_bias,
@@ -81,6 +82,11 @@ class PromptConfig(Config):
             "(whichever scores best on labelled examples given to fit); none: as the task "
             "recommends, else contextual",
         )
+    )
+    background: Literal["english", "code"] | None = option(
+        None,
+        "background calibration's pseudo-texts: english (frequent words) or code (frequent "
+        "tokens of 25 languages); none: code when the labels name programming languages",
     )
     min_confidence: float = option(
         0.0, "answer 'unknown' (label None) below this probability", min=0.0, max=1.0
@@ -144,6 +150,11 @@ class PromptClassifier(Classifier):
         return mode
 
     @property
+    def background(self) -> str:
+        """The word list of background calibration: the config's, else by the labels."""
+        return self.config.background or background_kind(self.labels)
+
+    @property
     def per_text_examples(self) -> bool:
         """Whether texts get examples chosen for each one (few-shot select=nearest): calibration
         from the call's texts (words) would then need one bias per text."""
@@ -155,38 +166,10 @@ class PromptClassifier(Classifier):
         return self.calibration_mode is not None
 
     def choose_calibration(self, texts: Sequence[str], labels: Sequence[str]) -> str:
-        """Set calibration="auto"'s choice: none, contextual or domain (and batch, and words
-        with one prompt for all texts, given enough texts), by macro-F1 on the labelled
-        ``texts`` (with the prompts they would get); returns it."""
-        from sklearn.metrics import f1_score
+        """Set calibration="auto"'s choice (see :func:`~.choosing.choose_calibration`)."""
+        from lmtask.methods.prompt.choosing import choose_calibration
 
-        names = self.labels
-        raw = np.zeros((len(texts), len(names)))
-        cf = np.zeros_like(raw)
-        dom = np.zeros_like(raw)
-        groups: dict[Examples, list[int]] = {}
-        for i, ex in enumerate(self.examples_for(list(texts))):
-            groups.setdefault(ex, []).append(i)
-        many = len(texts) >= BATCH_MIN
-        modes = ["none", "contextual", "domain"] + (["batch"] if many else [])
-        modes += ["words"] if many and not self.per_text_examples else []
-        scored_words = np.zeros_like(raw)
-        for ex, idx in groups.items():
-            lp = self.scorer(ex).log_probs([texts[i] for i in idx])
-            raw[idx] = lp
-            cf[idx] = calibrate(lp, content_free_bias(self.scorer(ex)))
-            dom[idx] = calibrate(lp, domain_bias(self.lm, self.task, ex,
-                                                 normalize=self.config.normalize))  # fmt: skip
-            if "words" in modes:
-                scored_words[idx] = calibrate(lp, words_bias(self.scorer(ex), list(texts)))
-        scored = {"none": raw, "contextual": cf, "domain": dom, "words": scored_words,
-                  "batch": calibrate(raw, batch_bias(raw))}  # fmt: skip
-        scores = {
-            mode: f1_score(list(labels), [names[j] for j in scored[mode].argmax(1)],
-                           average="macro", labels=names, zero_division=0)
-            for mode in modes
-        }  # fmt: skip
-        self.chosen_calibration = max(scores, key=lambda m: (scores[m], m == "none"))
+        self.chosen_calibration = choose_calibration(self, list(texts), list(labels))
         self._bias.clear()
         return self.chosen_calibration
 
@@ -223,10 +206,17 @@ class PromptClassifier(Classifier):
                     self.lm, self.task, examples, normalize=self.config.normalize
                 )
             elif self.calibration_mode == "background":
-                self._bias[examples] = background_bias(self.scorer(examples), self.labels)
+                self._bias[examples] = background_bias(self.scorer(examples), self.background)
             else:
                 self._bias[examples] = content_free_bias(self.scorer(examples))
         return self._bias[examples]
+
+    def warm_up(self) -> None:
+        """Compute now what a first call would: the bias of a prompt without examples (40
+        scored pseudo-texts for background calibration). A server calls it when it loads."""
+        if (self.calibrating and self.calibration_mode not in PER_CALL
+                and type(self).examples_for is PromptClassifier.examples_for):  # fmt: skip
+            self.bias(())
 
     @property
     def answers_depend_on_batch(self) -> bool:
@@ -389,5 +379,6 @@ class PromptClassifier(Classifier):
             "calibrate": self.calibrating,
             "calibration": self.calibration_mode,
             **({"batch_min": BATCH_MIN} if self.calibration_mode in PER_CALL else {}),
+            **({"background": self.background} if self.calibration_mode == "background" else {}),
             "min_confidence": self.config.min_confidence,
         }

@@ -4,9 +4,10 @@
 :mod:`lmtask.engine.scoring`); the answer is always a valid label, with a probability per label.
 ``mode="generate"``: the seed tutorial's way: greedy generation, then the answer text is
 matched to a label (:mod:`lmtask.engine.answer_matching`); no match gives ``label=None`` and the
-model's words stay in ``raw``. ``calibrate=True`` calibrates the label scores (contextual
-unless ``calibration`` says domain, batch or words; ``calibration="auto"`` chooses one on
-labelled texts given to ``fit``); ``min_confidence=p`` abstains (label ``None``) below ``p``.
+model's words stay in ``raw``. ``calibrate=True`` calibrates the label scores (as the task
+recommends, background for labels alone, unless ``calibration`` names one;
+``calibration="auto"`` chooses one on labelled texts given to ``fit``); ``min_confidence=p``
+abstains (label ``None``) below ``p``.
 
 Empty texts are classified like any other (the prompt simply has no text in it). Texts
 longer than the model's window are cut in the middle with a warning.
@@ -60,8 +61,8 @@ class ZeroShot(PromptClassifier):
         return auto and options.get("calibrate") is not False and options.get("mode") != "generate"
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> ZeroShot:
-        """With ``calibration="auto"``: choose none, contextual, domain, batch or words by
-        macro-F1 on these labelled texts (at most :data:`AUTO_ROWS`, a stratified sample);
+        """With ``calibration="auto"``: choose none, background, contextual, domain, batch or
+        words by macro-F1 on these labelled texts (at most :data:`AUTO_ROWS`, a stratified sample);
         without it there is nothing to learn and the call is refused."""
         from lmtask.data import LabeledData, stratified_sample
 
