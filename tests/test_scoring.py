@@ -179,3 +179,21 @@ def test_other_runtime_errors_are_not_dressed_up(tiny_factory, monkeypatch):
     monkeypatch.setattr(scorer, "_score_batch", boom)
     with pytest.raises(RuntimeError, match="shape mismatch"):
         scorer.log_probs(["a text"])
+
+
+def test_long_texts_go_in_smaller_batches_with_the_same_scores(tiny_factory, monkeypatch):
+    """Eager attention's memory grows with texts x tokens squared: long texts are scored in
+    smaller batches (8 long articles at once took over 24 GB), short ones as before."""
+    import lmtask.engine.scoring as scoring
+
+    lm = tiny_factory()
+    scorer = LabelScorer.for_task(lm, TASK, batch_size=8)
+    monkeypatch.setattr(scoring, "ATTENTION_CELLS", 3 * 10 * 10)
+    fake = [[0] * 100] * 3 + [[0] * 10] * 3  # token ids of 3 long and 3 short prompts
+    assert scorer._batches(list(range(6)), fake, 0) == [[0], [1], [2], [3, 4, 5]]
+    assert scorer._batches([3, 4, 5], fake, 5) == [[3, 4, 5]]  # 5 x 10 cells each
+    texts = ["word " * 40] * 3 + ["short one", "two", "three"]
+    monkeypatch.setattr(scoring, "ATTENTION_CELLS", 8 * 1024 * 1024)
+    base = scorer.log_probs(texts)
+    monkeypatch.setattr(scoring, "ATTENTION_CELLS", 1)  # one text a batch
+    np.testing.assert_allclose(scorer.log_probs(texts), base, rtol=1e-5, atol=1e-5)
