@@ -67,7 +67,7 @@ def test_untrained_lora_matches_zero_shot(tiny_factory, kind):
     """LoRA's B starts at zero: the adapted model is the base, so scores equal zero-shot's."""
     lm = tiny_factory(kind)
     texts = ["I love it", "terrible", "", "meh, it was fine I guess"]
-    zs = lmtask.ZeroShot("sentiment", model=lm).predict_proba(texts)
+    zs = lmtask.ZeroShot("sentiment", model=lm, calibrate=False).predict_proba(texts)
     clf = LoraLM("sentiment", lm).build()
     np.testing.assert_allclose(clf.predict_proba(texts), zs, atol=1e-5)
 
