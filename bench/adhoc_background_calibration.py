@@ -42,7 +42,7 @@ from adhoc_words_calibration import OUT as WORDS_OUT
 from adhoc_words_calibration import WORDING, WORK
 from lmtask.engine.calibration import background_bias, background_kind, calibrate
 from lmtask.methods import build
-from results_md import choice_table, over_group, write_section
+from results_md import choice_table, over_group, targets_table, write_section
 
 OUT = Path(__file__).parent / "results" / "adhoc_background_calibration.json"
 HEADING = "## Background calibration for ad-hoc labels (bench/adhoc_background_calibration.py)"
@@ -133,39 +133,18 @@ def speed(model: str) -> dict[str, Any]:
 def _targets() -> list[str]:
     """Issue 10's ad-hoc targets on the 1,000-row samples (nothing chosen on them), from
     bench/adhoc_vs_vader.py's runs: background (the default) against the other calibrations."""
-    runs = {
-        "background (the default)": "adhoc_vs_vader_background.json",
-        "contextual (the old default)": "adhoc_vs_vader.json",
-        "words": "adhoc_vs_vader_words.json",
-        "batch": "adhoc_vs_vader_batch.json",
-    }
-    got = {k: json.loads((OUT.parent / f).read_text()) for k, f in runs.items()
-           if (OUT.parent / f).is_file()}  # fmt: skip
-    first = next(iter(runs))
-    if first not in got:
-        return []
-
-    def cell(x: dict | None) -> str:
-        return f"{x['accuracy']:.3f} / {x['macro_f1']:.3f}" if x else "-"
-
-    lines = ["", "### The ad-hoc targets on the 1,000-row samples", "",
-             "Command: `HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_vs_vader.py --rows 1000 "
-             "--distill-work /tmp/lmtask-distill-l3 --calibration background --sets fine-foods,"
-             "convention-speeches,tweets,debates-2016 --out "
-             "bench/results/adhoc_vs_vader_background.json` (the rows of \"Ad-hoc targets on "
-             "larger fresh samples\"; the other columns are the earlier runs on the same rows). "
-             "Accuracy / macro-F1; the interval is background minus VADER's accuracy (paired "
-             "bootstrap, 95 %).", "",
-             "| set | rows | " + " | ".join(got) + " | VADER | majority | background - VADER |",
-             "|---" * (len(got) + 5) + "|"]  # fmt: skip
-    for name, r in got[first].items():
-        ci = r.get("accuracy_diff_ci95")
-        diff = (f"{r['ours']['accuracy'] - r['vader']['accuracy']:+.3f} "
-                f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "-")  # fmt: skip
-        lines.append(f"| {name} | {r['n']:,} | "
-                     + " | ".join(cell(g.get(name, {}).get("ours")) for g in got.values())
-                     + f" | {cell(r.get('vader'))} | {cell(r['majority'])} | {diff} |")  # fmt: skip
-    return lines
+    runs = {"background (the default)": "adhoc_vs_vader_background.json",
+            "contextual (the old default)": "adhoc_vs_vader.json",
+            "words": "adhoc_vs_vader_words.json", "batch": "adhoc_vs_vader_batch.json"}  # fmt: skip
+    return targets_table(
+        OUT.parent, runs,
+        "Command: `HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_vs_vader.py --rows 1000 "
+        "--distill-work /tmp/lmtask-distill-l3 --calibration background --sets fine-foods,"
+        "convention-speeches,tweets,debates-2016 --out "
+        "bench/results/adhoc_vs_vader_background.json` (the rows of \"Ad-hoc targets on larger "
+        "fresh samples\"; the other columns are the earlier runs on the same rows). Accuracy / "
+        "macro-F1; the interval is background minus VADER's accuracy (paired bootstrap, 95 %).",
+    )  # fmt: skip
 
 
 def render(results: dict[str, Any]) -> str:

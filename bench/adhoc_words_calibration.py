@@ -43,7 +43,7 @@ import prompt_selection as ps
 from adhoc_wording_mix import _rows
 from lmtask.engine.calibration import batch_bias, calibrate, content_free_bias, words_bias
 from lmtask.methods import build
-from results_md import choice_table, over_group, write_section
+from results_md import choice_table, over_group, targets_table, write_section
 
 OUT = Path(__file__).parent / "results" / "adhoc_words_calibration.json"
 HEADING = "## Words calibration for ad-hoc labels (bench/adhoc_words_calibration.py)"
@@ -279,31 +279,15 @@ def _targets() -> list[str]:
     """The 1,000-row samples of issue 10's ad-hoc targets, words against the others."""
     runs = {"words": "adhoc_vs_vader_words.json", "contextual (the default)": "adhoc_vs_vader.json",
             "batch": "adhoc_vs_vader_batch.json"}  # fmt: skip
-    got = {k: json.loads((OUT.parent / f).read_text()) for k, f in runs.items()
-           if (OUT.parent / f).is_file()}  # fmt: skip
-    if "words" not in got:
-        return []
-
-    def cell(x: dict | None) -> str:
-        return f"{x['accuracy']:.3f} / {x['macro_f1']:.3f}" if x else "-"
-
-    lines = ["", "### The ad-hoc targets on the 1,000-row samples", "",
-             "The rows of \"Ad-hoc targets on larger fresh samples\" (nothing chosen on them): "
-             "`HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_vs_vader.py --rows 1000 "
-             "--distill-work /tmp/lmtask-distill-l3 --calibration words --sets fine-foods,"
-             "convention-speeches,tweets,debates-2016 --out "
-             "bench/results/adhoc_vs_vader_words.json`. Accuracy / macro-F1; the interval is "
-             "words minus VADER's accuracy (paired bootstrap, 95 %).", "",
-             "| set | rows | " + " | ".join(got) + " | VADER | majority | words - VADER |",
-             "|---" * (len(got) + 5) + "|"]  # fmt: skip
-    for name, r in got["words"].items():
-        ci = r.get("accuracy_diff_ci95")
-        diff = (f"{r['ours']['accuracy'] - r['vader']['accuracy']:+.3f} "
-                f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "-")  # fmt: skip
-        lines.append(f"| {name} | {r['n']:,} | "
-                     + " | ".join(cell(g.get(name, {}).get("ours")) for g in got.values())
-                     + f" | {cell(r.get('vader'))} | {cell(r['majority'])} | {diff} |")  # fmt: skip
-    return lines
+    return targets_table(
+        OUT.parent, runs,
+        "The rows of \"Ad-hoc targets on larger fresh samples\" (nothing chosen on them): "
+        "`HF_HUB_OFFLINE=1 .venv/bin/python bench/adhoc_vs_vader.py --rows 1000 "
+        "--distill-work /tmp/lmtask-distill-l3 --calibration words --sets fine-foods,"
+        "convention-speeches,tweets,debates-2016 --out "
+        "bench/results/adhoc_vs_vader_words.json`. Accuracy / macro-F1; the interval is "
+        "words minus VADER's accuracy (paired bootstrap, 95 %).",
+    )  # fmt: skip
 
 
 def render(results: dict[str, Any], work: Path = WORK) -> str:

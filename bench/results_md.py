@@ -67,3 +67,32 @@ def over_group(mean: dict, group: str, choices: tuple[str, ...], agg: Any = None
     agg = agg or np.mean
     return {c: float(agg([v for (_, g), m in mean.items() if g == group for v in m[c]]))
             for c in choices}  # fmt: skip
+
+
+def targets_table(folder: Path, runs: dict[str, str], intro: str) -> list[str]:
+    """The ad-hoc targets' table on the 1,000-row samples: per set (those of the first run),
+    each run's accuracy / macro-F1, VADER's, the majority class's, and the first run minus
+    VADER's accuracy with its paired-bootstrap interval. ``runs``: column -> a JSON file of
+    bench/adhoc_vs_vader.py in ``folder``; no table without the first run's file."""
+    import json
+
+    got = {k: json.loads((folder / f).read_text()) for k, f in runs.items()
+           if (folder / f).is_file()}  # fmt: skip
+    lead = next(iter(runs))
+    if lead not in got:
+        return []
+
+    def cell(x: dict | None) -> str:
+        return f"{x['accuracy']:.3f} / {x['macro_f1']:.3f}" if x else "-"
+
+    lines = ["", "### The ad-hoc targets on the 1,000-row samples", "", intro, "",
+             "| set | rows | " + " | ".join(got) + f" | VADER | majority | "
+             f"{lead.split(' (')[0]} - VADER |", "|---" * (len(got) + 5) + "|"]  # fmt: skip
+    for name, r in got[lead].items():
+        ci = r.get("accuracy_diff_ci95")
+        diff = (f"{r['ours']['accuracy'] - r['vader']['accuracy']:+.3f} "
+                f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "-")  # fmt: skip
+        lines.append(f"| {name} | {r['n']:,} | "
+                     + " | ".join(cell(g.get(name, {}).get("ours")) for g in got.values())
+                     + f" | {cell(r.get('vader'))} | {cell(r['majority'])} | {diff} |")  # fmt: skip
+    return lines

@@ -82,6 +82,24 @@ def file_texts(file: str, column: str | None, encoding: str) -> tuple[list[str],
     return [text for _, text in found], [str(path) for path, _ in found]
 
 
+def gather_inputs(
+    texts: list[str] | None, file: str | None, column: str | None, encoding: str, command: str
+) -> tuple[list[str], list[str]]:
+    """The texts of TEXT arguments and --file, and how each is shown; a one-line error when
+    there are none."""
+    if not texts and not file:
+        fail(f"give texts to {command}, '-' for stdin, or --file")
+    items = text_arguments(texts, command)
+    shown = list(items)
+    if file:
+        more, names = file_texts(file, column, encoding)
+        items.extend(more)
+        shown.extend(names)
+    if not items:
+        fail(f"no text to {command}: the input was empty")
+    return items, shown
+
+
 def classify(
     texts: Annotated[
         list[str] | None, typer.Argument(help="Texts to classify; '-' reads stdin.")
@@ -123,16 +141,7 @@ def classify(
     ('src/**/*.py'): then each file is one text, shown by its path."""
     from lmtask.ladder import classifier_for
 
-    if not texts and not file:
-        fail("give texts to classify, '-' for stdin, or --file")
-    items = text_arguments(texts, "classify")
-    shown = list(items)
-    if file:
-        more, names = file_texts(file, column, encoding)
-        items.extend(more)
-        shown.extend(names)
-    if not items:
-        fail("no text to classify: the input was empty")
+    items, shown = gather_inputs(texts, file, column, encoding, "classify")
     opts = method_options(mode=mode, batch_size=batch_size, normalize=normalize, shots=shots,
                           max_new_tokens=max_new_tokens, select=select, calibrate=calibrate,
                           min_confidence=min_confidence)  # fmt: skip

@@ -17,11 +17,10 @@ from lmtask.cli.classify import (
     ExplainOpt,
     FileOpt,
     JsonOpt,
-    file_texts,
-    text_arguments,
+    gather_inputs,
     write_predictions,
 )
-from lmtask.cli.common import EncodingOpt, err, fail, library_errors, shown_truncations
+from lmtask.cli.common import EncodingOpt, err, library_errors, shown_truncations
 
 
 def predict(
@@ -41,16 +40,7 @@ def predict(
     ('src/**/*.py'): then each file is one text, shown by its path."""
     from lmtask.artifacts import load
 
-    if not texts and not file:
-        fail("give texts to predict, '-' for stdin, or --file")
-    items = text_arguments(texts, "predict")
-    shown = list(items)
-    if file:
-        more, names = file_texts(file, column, encoding)
-        items.extend(more)
-        shown.extend(names)
-    if not items:
-        fail("no text to predict: the input was empty")
+    items, shown = gather_inputs(texts, file, column, encoding, "predict")
     with library_errors(), shown_truncations():
         clf = load(artifact)
         preds = clf.predict(items, progress=len(items) > 16 and err.is_terminal)
