@@ -83,7 +83,7 @@ def main() -> None:
             return args_class(**kw, end_to_end=True)
 
         setfit.TrainingArguments = e2e
-    train, dev, _ = parts(args.dataset, 1000, 200, 200)  # test rows: not used
+    train, dev, test = parts(args.dataset, 1000, 200, 200)  # test: only embedded (--cache)
     for seed in args.seeds:
         rows = few(train, PER_CLASS, seed)
         t0 = time.perf_counter()
@@ -118,7 +118,9 @@ def main() -> None:
             np.savez(Path(args.cache) / f"{args.dataset}_{args.name}_{seed}.npz",
                      x_train=x_train, y_train=np.array(y_train), x_dev=x_dev,
                      y_dev=np.array([names.index(y) for y in dev.labels]),
-                     x_unl=clf.embed(train.texts), names=np.array(names))  # fmt: skip
+                     x_unl=clf.embed(train.texts), names=np.array(names),
+                     x_test=clf.embed(test.texts),  # read only by a final, chosen head
+                     y_test=np.array([names.index(y) for y in test.labels]))  # fmt: skip
         res = {}
         if not frozen:
             pred = [p.label for p in clf.predict(dev.texts)]
