@@ -199,3 +199,39 @@ def test_a_folder_with_a_manifest_that_is_not_lmtask_s_is_refused(tmp_path, cont
         lmtask.save(Linear(torch.tensor([1.0, 2.0])), path)
     assert (path / "manifest.json").read_text() == content
     assert sorted(p.name for p in path.iterdir()) == ["manifest.json", "weights-mine.safetensors"]
+
+
+def test_the_background_word_list_is_pinned_and_a_change_is_said(smol, tmp_path):
+    """A classifier calibrated on the shipped background list keeps the list's id; loading
+    it where the list differs (a later lmtask) says so in a warning, and an artifact that
+    predates pins (none in the manifest) loads quietly."""
+    import warnings
+
+    from lmtask.engine.calibration import CalibrationWarning, background_id
+
+    clf = lmtask.ZeroShot(task="sentiment", model=smol)  # the task recommends background
+    path = lmtask.save(clf, tmp_path / "bg")
+    m = json.loads((path / "manifest.json").read_text())
+    assert m["pins"] == {"background": background_id("english")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CalibrationWarning)
+        lmtask.load(path)  # same list: no warning
+    for pins, warns in (({"background": "english:000000000000"}, True), (None, False)):
+        if pins is None:
+            m.pop("pins")
+        else:
+            m["pins"] = pins
+        (path / "manifest.json").write_text(json.dumps(m))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            again = lmtask.load(path)
+        said = [str(w.message) for w in seen if w.category is CalibrationWarning]
+        assert bool(said) is warns, said
+        if warns:
+            assert "english:000000000000" in said[0] and background_id("english") in said[0]
+        assert [p.to_dict() for p in again.predict(TEXTS[:2])] == [
+            p.to_dict() for p in clf.predict(TEXTS[:2])
+        ]
+    plain = lmtask.save(lmtask.ZeroShot(task="sentiment", model=smol, calibrate=False),
+                        tmp_path / "plain")  # fmt: skip
+    assert json.loads((plain / "manifest.json").read_text())["pins"] == {}

@@ -59,3 +59,22 @@ def test_runs_for_real_on_a_tiny_model(tiny_factory, tiny_kind):
     assert all(isinstance(p.rationale, str) for p in preds)
     p = np.array([[p.scores[lb] for lb in clf.labels] for p in preds])
     np.testing.assert_allclose(p.sum(1), 1.0)
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [({"calibrate": True}, "calibrate=True"), ({"calibration": "background"},
+     "calibration=background"), ({"background": "english"}, "background=english")],
+)  # fmt: skip
+def test_asking_for_calibration_is_refused_not_ignored(options, named):
+    """Its answer follows free reasoning, so there is no prompt bias to remove: asking for
+    calibration in any of its three spellings is a one-line error, not silently dropped."""
+    with pytest.raises(lmtask.InputError, match=f"does not support calibration \\({named}\\)"):
+        lmtask.ChainOfThought(labels="a,b", model=object(), **options)
+
+
+def test_a_task_recommending_calibration_is_fine(tiny_factory):
+    """The built-in sentiment task recommends background calibration; chain-of-thought just
+    does without it (nothing was asked for)."""
+    clf = lmtask.ChainOfThought(task="sentiment", model=tiny_factory())
+    assert clf.describe()["calibration"] is None

@@ -128,6 +128,7 @@ def save(
         "model_hash": getattr(getattr(classifier, "lm", None), "source_hash", None),
         "dtype": _dtype_name(getattr(classifier, "lm", None)),
         "state": state,
+        "pins": classifier.pins() if hasattr(classifier, "pins") else {},
         "metrics": metrics or {},
         "data": data or {},
         "weights": None,
@@ -216,7 +217,24 @@ def _load(path: str | os.PathLike[str], model: Any, check_model: bool) -> Any:
             )
     elif model is not None:  # a method that loads its model itself (lm-features): as given
         lm = model
-    if hasattr(cls, "from_artifact"):
-        return cls.from_artifact(task=task, lm=lm, config=m["config"], state=m["state"],
-                                 tensors=tensors)  # fmt: skip
-    raise ArtifactError(f"method {m['method']!r} cannot be loaded from an artifact")
+    if not hasattr(cls, "from_artifact"):
+        raise ArtifactError(f"method {m['method']!r} cannot be loaded from an artifact")
+    clf = cls.from_artifact(task=task, lm=lm, config=m["config"], state=m["state"],
+                            tensors=tensors)  # fmt: skip
+    _check_pins(path, m.get("pins") or {}, clf)
+    return clf
+
+
+def _check_pins(path: Any, saved: dict[str, str], clf: Any) -> None:
+    """Say so when what the classifier's answers rest on (its ``pins()``: the background
+    calibration's word list) is not what it was at the save: the answers may move a little."""
+    from lmtask.engine.calibration import CalibrationWarning
+    from lmtask.engine.notices import notice
+
+    now = clf.pins() if saved and hasattr(clf, "pins") else {}
+    for key, was in saved.items():
+        if now.get(key) != was:
+            notice(f"{path} was saved with the {key} word list {was}; this lmtask has "
+                   f"{now.get(key) or 'none'}, so its answers may differ slightly from "
+                   "when it was saved (save it again to keep the new list)",
+                   CalibrationWarning, stacklevel=4)  # fmt: skip

@@ -295,6 +295,9 @@ class Cascade(Classifier):
         clf._slow = _per_text(_unpack("slow", state["slow"], tensors)) if "slow" in state else None
         return clf
 
+    def pins(self) -> dict[str, str]:  # the slow member's (lmtask.artifacts)
+        return getattr(self.slow if self._slow is None else self._slow, "pins", dict)()
+
     def describe(self) -> dict[str, Any]:
         fast = self.fast.describe() if self.fast is not None else self.config.fast
         info = {**super().describe(), "fast": fast, "threshold": self.config.threshold,

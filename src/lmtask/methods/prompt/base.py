@@ -22,6 +22,7 @@ from lmtask.engine.calibration import (
     BATCH_MIN,
     PER_CALL,
     background_bias,
+    background_id,
     background_kind,
     batch_bias,
     calibrate,
@@ -153,6 +154,12 @@ class PromptClassifier(Classifier):
     def background(self) -> str:
         """The word list of background calibration: the config's, else by the labels."""
         return self.config.background or background_kind(self.labels)
+
+    def pins(self) -> dict[str, str]:
+        """What its answers rest on besides the model and the options (the artifact keeps it,
+        and loading says if it changed): the background word list, when it calibrates so."""
+        return {"background": background_id(self.background)} if (
+            self.calibration_mode == "background") else {}  # fmt: skip
 
     @property
     def per_text_examples(self) -> bool:

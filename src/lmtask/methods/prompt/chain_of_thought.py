@@ -45,8 +45,10 @@ class ChainOfThoughtConfig(PromptConfig):
 
     def check(self) -> None:
         super().check()
-        if self.calibrate:
-            raise InputError("chain-of-thought does not support calibration")
+        asked = [f"{k}={v}" for k, v in (("calibrate", self.calibrate), ("calibration",
+                 self.calibration), ("background", self.background)) if v]  # fmt: skip
+        if asked:  # its answer follows free reasoning: there is no fixed prompt bias to remove
+            raise InputError(f"chain-of-thought does not support calibration ({asked[0]})")
 
 
 @register_method("chain-of-thought")

@@ -103,6 +103,9 @@ class PromptEnsemble(PromptClassifier):
     def artifact_state(self) -> dict[str, Any]:
         return {"members": [m.artifact_state() for m in self.members]}
 
+    def pins(self) -> dict[str, str]:
+        return {k: v for m in self.members for k, v in m.pins().items()}
+
     def restore_state(self, state: dict[str, Any]) -> None:
         for member, kept in zip(self.members, state.get("members") or [], strict=False):
             member.restore_state(kept)
