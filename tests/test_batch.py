@@ -310,3 +310,27 @@ def test_a_run_made_with_another_default_calibration_is_not_resumed(tmp_path):
     (out / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(InputError, match=r"another classifier calibration .*'contextual'"):
         run_batch(str(tmp_path / "in"), out, SPEC)
+
+
+@pytest.mark.parametrize(
+    "key, was, said",
+    [("dtype", "float16", "model dtype"), ("pins", {"background": "english:000000000000"},
+     "word lists")],
+)  # fmt: skip
+def test_a_run_made_with_another_dtype_or_word_list_is_not_resumed(tmp_path, key, was, said):
+    """A machine that now picks another dtype under --dtype auto, or a later lmtask with
+    another background word list, makes other answers from the same spec: refused too. A
+    manifest from before the key was recorded resumes as before."""
+    write_shards(tmp_path / "in", sizes=(4,))
+    out = tmp_path / "out"
+    run_batch(str(tmp_path / "in"), out, SPEC)
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert key in manifest["classifier"]
+    manifest["status"] = "running"
+    manifest["classifier"][key] = was
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=f"another classifier {said}"):
+        run_batch(str(tmp_path / "in"), out, SPEC)
+    del manifest["classifier"][key]
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    run_batch(str(tmp_path / "in"), out, SPEC)  # an older run's manifest: resumed

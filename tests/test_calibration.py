@@ -319,3 +319,27 @@ def test_background_calibration_divides_out_shipped_pseudo_texts(tiny_factory):
     fresh = lmtask.ZeroShot(labels="spam,ham,other", model=lm, calibration="background")
     fresh.warm_up()  # what a server does on load: the first request does not pay for it
     np.testing.assert_allclose(fresh._bias[()], bias)
+
+
+def test_auto_does_not_try_background_when_each_text_gets_its_own_prompt(tiny_factory, monkeypatch):
+    """few-shot select=nearest gives each text its own prompt: background calibration would
+    score its 40 pseudo-texts for every text, so calibration=auto leaves it out (as words);
+    with one prompt for all texts it is tried."""
+    from lmtask.methods.prompt import choosing
+
+    lm = tiny_factory()
+    tried = []
+    real = choosing.background_bias
+    monkeypatch.setattr(
+        choosing, "background_bias", lambda *a, **k: tried.append(1) or real(*a, **k)
+    )
+    pool = [f"text number {i} about {w}" for i, w in enumerate(["cats", "rain", "tax"] * 4)]
+    labels = ["positive", "negative"] * 6
+    near = lmtask.FewShot(labels="positive,negative", model=lm, shots=2, select="nearest",
+                          calibrate=True, calibration="auto")  # fmt: skip
+    near.fit(pool, labels)
+    assert not tried and near.chosen_calibration != "background"
+    fixed = lmtask.FewShot(labels="positive,negative", model=lm, shots=2, select="random",
+                           calibrate=True, calibration="auto")  # fmt: skip
+    fixed.fit(pool, labels)
+    assert tried  # tried with one prompt for all texts

@@ -69,7 +69,7 @@ def test_runs_for_real_on_a_tiny_model(tiny_factory, tiny_kind):
 def test_asking_for_calibration_is_refused_not_ignored(options, named):
     """Its answer follows free reasoning, so there is no prompt bias to remove: asking for
     calibration in any of its three spellings is a one-line error, not silently dropped."""
-    with pytest.raises(lmtask.InputError, match=f"does not support calibration \\({named}\\)"):
+    with pytest.raises(lmtask.InputError, match=f"calibration does not apply \\({named}\\)"):
         lmtask.ChainOfThought(labels="a,b", model=object(), **options)
 
 

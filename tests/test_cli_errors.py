@@ -204,6 +204,22 @@ def test_predict_reads_a_folder_of_files_as_classify_does(majority_artifact, tmp
     assert rows == [str(folder / "a.py"), str(folder / "b.sql")]
 
 
+@pytest.mark.parametrize("command", ["classify", "predict"])
+def test_column_with_a_set_of_files_is_refused_not_ignored(command, both_commands, tmp_path):
+    """A folder or glob is read one whole file a text: --column there was silently ignored
+    (each CSV, header and all, became one text)."""
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "a.csv").write_text("text,id\nfirst,1\n", encoding="utf-8")
+    for given in (folder, f"{folder}/*.csv"):
+        res = run(*both_commands[command], "--file", given, "--column", "text")
+        assert_one_line_error(res, "--column picks a column of one table file",
+                              "leave --column out")  # fmt: skip
+    res = run(*both_commands[command], "--file", folder / "a.csv", "--column", "text", "--json")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x)["text"] for x in res.stdout.splitlines()] == ["first"]
+
+
 def test_label_description_that_yaml_cut_is_refused(tmp_path, monkeypatch):
     import lmtask.methods.prompt.base as prompt_base
 

@@ -27,6 +27,20 @@ def test_ensemble_is_the_mean_of_its_wordings(tiny_factory):
     np.testing.assert_allclose(clf.predict_proba(texts), want, rtol=1e-6)
     assert not np.allclose(probs[0], probs[2]), "the wordings must differ for this test to bite"
     assert clf.describe()["members"] == members
+    modes = [m.calibration_mode for m in clf.members]
+    assert clf.describe()["calibration"] == (modes[0] if len(set(modes)) == 1 else modes)
+
+
+def test_the_description_says_how_the_members_calibrate(tiny_factory):
+    """The ensemble's own config says nothing; its wordings calibrate (what a batch resume
+    compares): the description says so."""
+    clf = PromptEnsemble(labels="spam,ham", model=tiny_factory(), calibration="background",
+                         members=["category+start", "no-list+start"])  # fmt: skip
+    d = clf.describe()
+    assert d["calibrate"] is True and d["calibration"] == "background"
+    plain = PromptEnsemble(labels="spam,ham", model=tiny_factory(), calibrate=False,
+                           members=["category+start", "no-list+start"])  # fmt: skip
+    assert plain.describe()["calibration"] is None and plain.describe()["calibrate"] is False
 
 
 def test_members_must_be_named(tiny_factory):

@@ -99,6 +99,7 @@ def describe(spec: Any, clf: Any) -> dict[str, Any]:
         "model": getattr(lm, "name", None),
         "model_hash": getattr(lm, "source_hash", None),
         "dtype": str(lm.dtype).replace("torch.", "") if lm is not None else None,
+        "pins": clf.pins() if hasattr(clf, "pins") else {},
         "answers_depend_on_batch": bool(getattr(clf, "answers_depend_on_batch", False)),
         "description": {k: v for k, v in info.items() if k != "labels"},
     }

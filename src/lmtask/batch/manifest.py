@@ -166,9 +166,12 @@ ANSWER_KEYS = ("calibrate", "calibration", "mode", "normalize", "min_confidence"
 
 def _answers_made(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(what, the run's, now) for what decides the answers besides the spec: the labels,
-    the model's weights and the description's calibration and mode."""
+    the model's weights and dtype, the word lists it rests on (pins) and the description's
+    calibration and mode. A key that a run from an older lmtask lacks is not compared."""
     pairs = [("labels", old.get("labels"), new.get("labels")),
              ("model weights", old.get("model_hash"), new.get("model_hash"))]  # fmt: skip
+    pairs += [(what, old[k], new.get(k)) for k, what in (("dtype", "model dtype"),
+              ("pins", "word lists")) if k in old]  # fmt: skip
     was, now = old.get("description") or {}, new.get("description") or {}
     return pairs + [(k, was.get(k), now.get(k)) for k in ANSWER_KEYS if k in was or k in now]
 

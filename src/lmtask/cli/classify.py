@@ -75,6 +75,10 @@ def file_texts(file: str, column: str | None, encoding: str) -> tuple[list[str],
     if not is_file_set(file):
         more = read_texts(file, column, encoding)
         return more, more
+    if column:
+        fail(f"--column picks a column of one table file; {file} names a set of files, "
+             "each read whole as one text: give one table with --column, or leave --column "
+             "out")  # fmt: skip
     with library_errors():
         found, skipped = read_files(file, encoding)
     for line in skipped:

@@ -47,8 +47,9 @@ class ChainOfThoughtConfig(PromptConfig):
         super().check()
         asked = [f"{k}={v}" for k, v in (("calibrate", self.calibrate), ("calibration",
                  self.calibration), ("background", self.background)) if v]  # fmt: skip
-        if asked:  # its answer follows free reasoning: there is no fixed prompt bias to remove
-            raise InputError(f"chain-of-thought does not support calibration ({asked[0]})")
+        if asked:
+            raise InputError(f"calibration does not apply ({asked[0]}): the answer follows "
+                             "free reasoning, with no fixed prompt bias to divide out")  # fmt: skip
 
 
 @register_method("chain-of-thought")

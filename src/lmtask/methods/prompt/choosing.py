@@ -23,15 +23,17 @@ from lmtask.engine.calibration import (
 
 
 def choose_calibration(clf: Any, texts: list[str], labels: Sequence[str]) -> str:
-    """The best of none, background, contextual and domain (and batch, and words with one
-    prompt for all texts, given enough texts) for prompt classifier ``clf``, by macro-F1 on
-    the labelled ``texts`` (with the prompts they would get); a tie goes to the first."""
+    """The best of none, background and words (only with one prompt for all texts: with a
+    prompt per text each would score its pseudo-texts for every text), contextual, domain
+    and batch (batch and words given enough texts) for prompt classifier ``clf``, by macro-F1
+    on the labelled ``texts`` (with the prompts they would get); a tie goes to the first."""
     from sklearn.metrics import f1_score
 
     names = list(clf.labels)
     many = len(texts) >= BATCH_MIN
-    modes = ["none", "background", "contextual", "domain"] + (["batch"] if many else [])
-    modes += ["words"] if many and not clf.per_text_examples else []
+    own = clf.per_text_examples  # a prompt per text: background costs 40 pseudo-texts each
+    modes = ["none"] + ([] if own else ["background"]) + ["contextual", "domain"]
+    modes += (["batch"] if many else []) + (["words"] if many and not own else [])
     biases: dict[str, Callable[[Any, Any], np.ndarray]] = {
         "none": lambda scorer, ex: np.zeros(len(names)),
         "background": lambda scorer, ex: background_bias(scorer, clf.background),

@@ -123,6 +123,9 @@ class PromptEnsemble(PromptClassifier):
 
     def describe(self) -> dict[str, Any]:
         out = {**super().describe(), "members": list(self.config.members)}
+        modes = [m.calibration_mode for m in self.members]  # each wording calibrates itself
+        out["calibrate"] = any(m.calibrating for m in self.members)
+        out["calibration"] = modes[0] if len(set(modes)) == 1 else modes
         if self.config.calibration == "auto":
             out["chosen_calibrations"] = [m.chosen_calibration for m in self.members]
         return out
