@@ -129,13 +129,19 @@ def test_same_label_words_are_not_double_counted():
 
 
 @pytest.mark.slow
-def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch():
+@pytest.mark.parametrize("dtype", ["float32", "auto"])
+def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch(dtype):
     """Regression: with transformers' SDPA attention on CPU the packaged Qwen model scored a
     tweet up to 0.03 (probability) differently alone than in a batch, and 0.2 nats away from
-    a plain forward pass; the loader now uses eager attention on CPU."""
+    a plain forward pass; the loader now uses eager attention on CPU. In float32 that holds
+    to 1e-4. ``auto`` is bfloat16 on a CPU that multiplies it faster (AMX): there the batch's
+    padding changes the rounding, by about 0.01-0.03 (README), not more."""
+    import torch
+
     from lmtask.ladder import classifier_for
 
-    clf = classifier_for(None, task="sentiment")
+    clf = classifier_for(None, task="sentiment", dtype=dtype)
+    exact = clf.lm.dtype == torch.float32
     texts = [
         "@united thanks for the quick response, flight was great",
         "my phone died again, worst battery ever!!",
@@ -147,11 +153,12 @@ def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch():
     for text, p in zip(texts, batch, strict=True):
         alone = clf.predict([text])[0]
         assert alone.label == p.label
-        assert alone.scores == pytest.approx(p.scores, abs=1e-4)
+        assert alone.scores == pytest.approx(p.scores, abs=1e-4 if exact else 0.05)
     scorer = clf.scorer(())
     np.testing.assert_allclose(
-        scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]), atol=1e-3
-    )
+        scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]),
+        atol=1e-3 if exact else 0.1,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
