@@ -39,7 +39,7 @@ from lmtask.evaluation import evaluate
 from lmtask.ladder.cascade import Cascade, CascadeConfig, combine
 from lmtask.models import DEFAULT_MODEL
 from results_md import write_section
-from setfit_bench import PER_CLASS, TARGET, few
+from setfit_bench import PER_CLASS, TARGET, _ms, few
 from train_ladder import DATASETS, parts
 
 HERE = Path(__file__).parent
@@ -80,11 +80,6 @@ def run_one(name: str, seed: int, data: tuple, model: str) -> dict[str, Any]:
                        "texts_per_s": alone.texts_per_s},
             "cascade": {"accuracy": both.accuracy, "macro_f1": both.macro_f1,
                         "texts_per_s": both.texts_per_s}}  # fmt: skip
-
-
-def _ms(xs: list[float]) -> str:
-    sd = statistics.stdev(xs) if len(xs) > 1 else 0.0
-    return f"{statistics.mean(xs):.3f} ± {sd:.3f}"
 
 
 def render(results: dict[str, Any], ladder: dict[str, Any]) -> str:
