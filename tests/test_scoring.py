@@ -128,37 +128,55 @@ def test_same_label_words_are_not_double_counted():
     np.testing.assert_allclose(got, [0.5, 0.5])
 
 
+TWEETS = [
+    "@united thanks for the quick response, flight was great",
+    "my phone died again, worst battery ever!!",
+    "going to the beach tomorrow with friends",
+    "I can't believe they cancelled the show. So angry right now",
+    "ok",
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("dtype", ["float32", "auto"])
-def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch(dtype):
+def test_the_default_model_scores_a_text_the_same_alone_or_in_a_batch():
     """Regression: with transformers' SDPA attention on CPU the packaged Qwen model scored a
     tweet up to 0.03 (probability) differently alone than in a batch, and 0.2 nats away from
-    a plain forward pass; the loader now uses eager attention on CPU. In float32 that holds
-    to 1e-4. ``auto`` is bfloat16 on a CPU that multiplies it faster (AMX): there the batch's
-    padding changes the rounding, by about 0.01-0.03 (README), not more."""
-    import torch
-
+    a plain forward pass; the loader now uses eager attention on CPU. Checked in float32 on
+    every machine (``--dtype auto`` is float32 on a CPU without fast bfloat16; for bfloat16
+    see the next test)."""
     from lmtask.ladder import classifier_for
 
-    clf = classifier_for(None, task="sentiment", dtype=dtype)
-    exact = clf.lm.dtype == torch.float32
-    texts = [
-        "@united thanks for the quick response, flight was great",
-        "my phone died again, worst battery ever!!",
-        "going to the beach tomorrow with friends",
-        "I can't believe they cancelled the show. So angry right now",
-        "ok",
-    ]
+    clf = classifier_for(None, task="sentiment", dtype="float32")
+    texts = TWEETS
     batch = clf.predict(texts)
     for text, p in zip(texts, batch, strict=True):
         alone = clf.predict([text])[0]
         assert alone.label == p.label
-        assert alone.scores == pytest.approx(p.scores, abs=1e-4 if exact else 0.05)
+        assert alone.scores == pytest.approx(p.scores, abs=1e-4)
     scorer = clf.scorer(())
     np.testing.assert_allclose(
-        scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]),
-        atol=1e-3 if exact else 0.1,
-    )  # fmt: skip
+        scorer.word_log_likelihoods(texts[:1]), reference(scorer, texts[:1]), atol=1e-3
+    )
+
+
+@pytest.mark.slow
+def test_in_bfloat16_the_batch_moves_a_text_s_scores_by_rounding_only():
+    """``--dtype auto`` picks bfloat16 on a CPU that multiplies it faster (AMX). There a
+    text's probabilities differ alone and in a batch (the shapes change the rounding): the
+    README says by a few hundredths. This holds that bound, on every machine, and checks it
+    is rounding, not the attention bug above (the scores stay near the plain forward pass)."""
+    from lmtask.ladder import classifier_for
+
+    clf = classifier_for(None, task="sentiment", dtype="bfloat16")
+    batch = clf.predict(TWEETS)
+    for text, p in zip(TWEETS, batch, strict=True):
+        alone = clf.predict([text])[0]
+        assert alone.label == p.label
+        assert alone.scores == pytest.approx(p.scores, abs=0.05)
+    scorer = clf.scorer(())
+    np.testing.assert_allclose(
+        scorer.word_log_likelihoods(TWEETS[:1]), reference(scorer, TWEETS[:1]), atol=0.1
+    )
 
 
 @pytest.mark.parametrize(
